@@ -1,0 +1,160 @@
+/**
+ * Every event flysim records: one discriminated union on `type`, past-tense names. Ids an event
+ * concerns are fields of their own (`machineId`, `checkName`, ...), so views can filter on them.
+ * No field may carry a secret value: secrets appear by name and digest only.
+ */
+
+/** Fields the EventLog fills in on append. */
+export interface EventStamp {
+  /** Position in the log, from 1. */
+  readonly seq: number;
+  /** Platform time, epoch ms (runs `speed` times faster than wall time). */
+  readonly platformTime: number;
+  /** Wall-clock time, epoch ms. */
+  readonly wallTime: number;
+}
+
+export type CheckStatus = 'passing' | 'warning' | 'critical';
+export type CheckKind = 'service' | 'toplevel';
+export type BackingServiceKind = 'postgres' | 'redis';
+export type BackingServiceState = 'started' | 'stopped' | 'paused' | 'disconnected';
+export type RestartReason = 'restart_policy' | 'check_restart_limit' | 'requested';
+
+interface MachineRef {
+  readonly app: string;
+  readonly machineId: string;
+}
+
+export interface MachineCreated extends MachineRef {
+  readonly type: 'machine.created';
+  readonly machineName: string;
+  readonly version: string;
+  readonly image: string;
+  readonly processGroup: string | undefined;
+  readonly releaseVersion: number | undefined;
+}
+
+export interface MachineStateChanged extends MachineRef {
+  readonly type: 'machine.state_changed';
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string | undefined;
+}
+
+export interface MachineSignalSent extends MachineRef {
+  readonly type: 'machine.signal_sent';
+  readonly signal: string;
+}
+
+export interface MachineExited extends MachineRef {
+  readonly type: 'machine.exited';
+  readonly exitCode: number;
+  /** The signal that ended the process, when its exit code says it was one (128 + n). */
+  readonly signal: string | undefined;
+  readonly oomKilled: boolean;
+  readonly requestedStop: boolean;
+  readonly restartCount: number;
+}
+
+export interface MachineRestarted extends MachineRef {
+  readonly type: 'machine.restarted';
+  readonly restartCount: number;
+  readonly reason: RestartReason;
+}
+
+export interface MachineRestartsExhausted extends MachineRef {
+  readonly type: 'machine.restarts_exhausted';
+  readonly maxRetries: number;
+  readonly windowMs: number;
+}
+
+export interface MachineUpdated extends MachineRef {
+  readonly type: 'machine.updated';
+  readonly fromVersion: string;
+  readonly toVersion: string;
+}
+
+export interface MachineDestroyed extends MachineRef {
+  readonly type: 'machine.destroyed';
+}
+
+export interface CheckCompleted extends MachineRef {
+  readonly type: 'check.completed';
+  readonly checkName: string;
+  readonly checkKind: CheckKind;
+  readonly passed: boolean;
+  readonly output: string;
+  readonly durationMs: number;
+}
+
+export interface CheckStatusChanged extends MachineRef {
+  readonly type: 'check.status_changed';
+  readonly checkName: string;
+  readonly checkKind: CheckKind;
+  /** `null` for the first result after a start. */
+  readonly from: CheckStatus | null;
+  readonly to: CheckStatus;
+  readonly output: string;
+}
+
+export interface SecretsChanged {
+  readonly type: 'secrets.changed';
+  readonly app: string;
+  readonly action: 'set' | 'unset';
+  readonly names: readonly string[];
+  readonly digests: readonly string[];
+}
+
+export interface SecretsDeployed {
+  readonly type: 'secrets.deployed';
+  readonly app: string;
+  readonly names: readonly string[];
+}
+
+export interface BackingServiceStateChanged {
+  readonly type: 'service.state_changed';
+  readonly app: string;
+  readonly service: BackingServiceKind;
+  readonly hostname: string;
+  readonly state: BackingServiceState;
+}
+
+export interface NetworkCreated {
+  readonly type: 'network.created';
+  readonly network: string;
+}
+
+export interface NetworkRemoved {
+  readonly type: 'network.removed';
+  readonly network: string;
+}
+
+export interface PlatformWarningIssued {
+  readonly type: 'platform.warning_issued';
+  readonly app: string | undefined;
+  /** The config key or feature the warning is about, e.g. `checks.restart_limit`. */
+  readonly key: string;
+  readonly message: string;
+}
+
+export type FlysimEventInput =
+  | MachineCreated
+  | MachineStateChanged
+  | MachineSignalSent
+  | MachineExited
+  | MachineRestarted
+  | MachineRestartsExhausted
+  | MachineUpdated
+  | MachineDestroyed
+  | CheckCompleted
+  | CheckStatusChanged
+  | SecretsChanged
+  | SecretsDeployed
+  | BackingServiceStateChanged
+  | NetworkCreated
+  | NetworkRemoved
+  | PlatformWarningIssued;
+
+export type FlysimEvent = FlysimEventInput & EventStamp;
+export type FlysimEventType = FlysimEvent['type'];
+export type EventOfType<T extends FlysimEventType> = Extract<FlysimEvent, { type: T }>;
