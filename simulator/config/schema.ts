@@ -199,7 +199,7 @@ const mount = table({
 
 const metric = table({ fields: { port: int, path: str, https: bool, processes: strings } });
 
-const build = table({
+const buildTable = table({
   fields: {
     builder: str,
     builtin: str,
@@ -217,6 +217,23 @@ const build = table({
   },
   dropWhenEmpty: true,
 });
+
+/** `build_target` is the legacy spelling of `build-target` (flyctl renames it). */
+const build: Decoder = (value, path, ctx) => {
+  const decoded = buildTable(value, path, ctx) as Record<string, unknown> | undefined;
+  if (decoded?.build_target !== undefined) {
+    decoded['build-target'] = decoded.build_target;
+    delete decoded.build_target;
+  }
+  return decoded;
+};
+
+const nonEmpty =
+  (decoder: Decoder): Decoder =>
+  (value, path, ctx) => {
+    const decoded = decoder(value, path, ctx);
+    return Array.isArray(decoded) && decoded.length === 0 ? undefined : decoded;
+  };
 
 const deploy = table({
   fields: {
@@ -271,7 +288,9 @@ const TOP = table({
     processes,
     experimental,
     http_service: httpService,
-    services: tableArray(service, { goType: '[]Service', singleTable: true, label: 'services' }),
+    services: nonEmpty(
+      tableArray(service, { goType: '[]Service', singleTable: true, label: 'services' }),
+    ),
     checks: topLevelChecks(),
     files: tableArray(
       table({

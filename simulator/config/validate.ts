@@ -3,7 +3,14 @@
 
 import type { DecodeContext } from './decode.js';
 import { formatGoDuration } from './duration.js';
-import { asArray, asRecord, processesOf, processNames } from './groups.js';
+import {
+  appliesTo,
+  asArray,
+  asRecord,
+  defaultProcessName,
+  processesOf,
+  processNames,
+} from './groups.js';
 import type { KeyPath } from './positions.js';
 import type { FlyView } from './schema.js';
 import { shellSplit } from './shlex.js';
@@ -23,6 +30,7 @@ export function validateFlyView(validation: Validation): void {
   validateBuildStrategies(validation);
   validateDeploy(validation);
   validateChecks(validation);
+  validateCheckPorts(validation);
   validateServices(validation);
   validateProcesses(validation);
   validateConsoleCommand(validation);
@@ -127,6 +135,27 @@ function validateChecks(v: Validation): void {
         at(v, check, 'timeout', ['checks', name]),
         `Check '${name}' timeout is too long: ${formatGoDuration(fields.timeout)}, maximum is 60 seconds`,
         'set timeout to "60s" or less',
+      );
+    }
+  }
+}
+
+// flyctl reports this only at deploy time (validate misses it, reference §1.9); flysim warns now.
+function validateCheckPorts(v: Validation): void {
+  const defaultGroup = defaultProcessName(v.view);
+  for (const [name, check] of Object.entries(asRecord(v.view.checks))) {
+    if (asRecord(check).port !== undefined) continue;
+    for (const group of processNames(v.view).filter((g) => appliesTo(check, g, defaultGroup))) {
+      if (v.view.http_service !== undefined && appliesTo(v.view.http_service, group, defaultGroup))
+        continue;
+      v.ctx.report(
+        'warning',
+        'flyctl-warning',
+        at(v, check, 'port', ['checks', name]).slice(0, -1),
+        `Check '${name}' for process group '${group}' has no port set and the group has no http_service to take it from`,
+        {
+          hint: `set port in [checks.${name}]; \`fly deploy\` fails on this`,
+        },
       );
     }
   }
