@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { runConfigCommand } from './config-command.js';
 
 /** Where the CLI writes: passed in, so tests capture it and nothing below the CLI prints. */
 export interface Output {
@@ -11,6 +12,7 @@ const HELP = `flysim: a local Fly.io. Does on one machine, with real containers,
 Usage: flysim <command> [options]
 
 Commands:
+  config            Validate fly.toml offline (validate), print the resolved config (show)
   help              Show this help
 
 Options:
@@ -33,6 +35,8 @@ export async function main(argv: readonly string[], output: Output): Promise<num
     output.stdout.write(`flysim ${VERSION}\n`);
     return 0;
   }
+
+  if (command === 'config') return runConfigCommand(argv.slice(1), output, process.cwd());
 
   output.stderr.write(`Error: unknown command "${command}". Run \`flysim help\` for the list.\n`);
   return 2;
