@@ -14,6 +14,9 @@ async function main(): Promise<void> {
   logger.info(`starting grupo-gad ${settings.version} (cache: ${cache})`);
 
   const appServer = createAppServer(settings, logger);
+  // Before listening: until a handler exists, a signal kills the process without a drain.
+  stopOnSignals(appServer, logger, settings.shutdownTimeoutMs);
+
   const address = await appServer
     .listen()
     .catch((error: unknown) =>
@@ -21,7 +24,6 @@ async function main(): Promise<void> {
     );
 
   logger.info(`listening on ${address.address}:${address.port}`);
-  stopOnSignals(appServer, logger, settings.shutdownTimeoutMs);
 }
 
 function readSettings(): Settings {
