@@ -6,25 +6,33 @@ export type RestartPolicyName = 'always' | 'no' | 'on-failure';
 export type AutoStop = 'off' | 'stop' | 'suspend';
 
 /** Defaults from reference §0.1 and §1; `[UNCONFIRMED]` choices are listed in docs/config.md. */
+interface Defaults {
+  readonly strategy: DeployStrategy;
+  readonly restartPolicy: RestartPolicyName;
+  readonly concurrencyType: 'connections';
+  readonly checkProtocol: 'http';
+}
+
+// `satisfies` keeps the literal types without assertions.
 export const DEFAULTS = Object.freeze({
-  strategy: 'rolling' as DeployStrategy,
+  strategy: 'rolling',
   maxUnavailable: 0.33,
   waitTimeoutMs: 5 * 60_000,
   releaseCommandTimeoutMs: 5 * 60_000,
   killSignal: 'SIGINT',
   killTimeoutMs: 5_000,
-  restartPolicy: 'on-failure' as RestartPolicyName,
+  restartPolicy: 'on-failure',
   restartMaxRetries: 10,
   restartWindowMs: 5 * 60_000,
-  concurrencyType: 'connections' as const,
+  concurrencyType: 'connections',
   concurrencySoftLimit: 20,
   checkIntervalMs: 15_000,
   checkTimeoutMs: 2_000,
   checkGracePeriodMs: 1_000,
   checkPath: '/',
   checkMethod: 'GET',
-  checkProtocol: 'http' as const,
-});
+  checkProtocol: 'http',
+} satisfies Defaults & Record<string, unknown>);
 
 export interface AppConfig {
   /** The file this came from, as given. */

@@ -63,7 +63,10 @@ export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return `array of ${value.length}`;
   if (typeof value === 'object') return isDateLike(value) ? 'a date' : 'a table';
   if (typeof value === 'string') return `string ${JSON.stringify(truncate(value))}`;
-  return `${typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return `${typeof value} ${value}`;
+  }
+  return typeof value;
 }
 
 function isDateLike(value: object): boolean {

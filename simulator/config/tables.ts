@@ -169,8 +169,9 @@ export function ensureArrayOfTables(
     return undefined;
   }
 
-  const bad = value.findIndex((item) => !isTable(item));
-  if (bad < 0) return value;
+  const items: unknown[] = value;
+  const bad = items.findIndex((item) => !isTable(item));
+  if (bad < 0) return items;
   ctx.fail('legacy-shape', [...path, bad], `${label}Can not cast item ${bad} as a table`, {
     expected: 'every item to be a table',
     found: describeValue(value[bad]),

@@ -1,7 +1,7 @@
 // flyctl's validators (internal/appconfig/validation.go), in flyctl's order and with its text,
 // run on flyctl's view; each problem is located through the view's source paths.
 
-import type { DecodeContext } from './decode.js';
+import { goString, type DecodeContext } from './decode.js';
 import { formatGoDuration } from './duration.js';
 import {
   appliesTo,
@@ -295,7 +295,7 @@ function validateMounts(v: Validation): void {
 }
 
 function validateMount(v: Validation, mount: Record<string, unknown>, raw: unknown): void {
-  const source = String(mount.source ?? '');
+  const source = typeof mount.source === 'string' ? mount.source : '';
   const path = (key: string) => at(v, raw, key, ['mounts']);
   const size = (key: string, label: string) => {
     const text = mount[key];
@@ -388,7 +388,7 @@ function validateRestart(v: Validation): void {
         `known process groups: ${groups.join(', ')}`,
       );
     }
-    const policy = String(asRecord(restart).policy ?? '');
+    const policy = goString(asRecord(restart).policy ?? '');
     if (RESTART_POLICIES[policy] === undefined) {
       error(
         v,
@@ -408,7 +408,7 @@ function validateCompression(v: Validation): void {
     error(
       v,
       at(v, v.view.build, 'compression', ['build']),
-      `Invalid value '${String(compression)}' for compression. Valid options are 'gzip', 'zstd', or leave unset.`,
+      `Invalid value '${goString(compression)}' for compression. Valid options are 'gzip', 'zstd', or leave unset.`,
       'set compression = "gzip" or "zstd", or remove it',
     );
   }
