@@ -175,6 +175,13 @@ function machineFact(
   const facts: Record<string, unknown> = {
     env: group.env,
     'init.cmd': group.cmd,
+    'init.entrypoint': config.experimental.entrypoint,
+    'init.exec': config.experimental.exec,
+    init: {
+      cmd: group.cmd,
+      entrypoint: config.experimental.entrypoint,
+      exec: config.experimental.exec,
+    },
     'metadata.fly_process_group': group.name,
     mounts:
       group.mounts.length === 0
@@ -212,12 +219,16 @@ function expectMachine(config: AppConfig | undefined, machine: Expectation['mach
   for (const [target, facts] of Object.entries(machine ?? {})) {
     const group = config?.processGroups.find((g) => g.name === target);
     for (const [key, expected] of Object.entries(facts)) {
+      if (target === '@release' && key === 'init.cmd') {
+        expect(config?.deploy.releaseCommandArgv).toEqual(expected);
+        continue;
+      }
       const fact =
         group === undefined || config === undefined ? undefined : machineFact(group, config, key);
       if (fact === undefined) skippedMachineFacts.push(`${target}:${key}`);
       else if (key === 'services' || key === 'checks' || key.includes('.'))
         expectSubset(fact.value, expected, `${target}.${key}`);
-      else if (key === 'stop_config' || key === 'restart')
+      else if (key === 'stop_config' || key === 'restart' || key === 'init')
         expectSubset(fact.value, expected, `${target}.${key}`);
       else expectValue(fact.value, expected, `${target}.${key}`);
     }
@@ -250,10 +261,19 @@ describe('flyctl test data (expectations.json)', () => {
     }
   });
 
+  it('lists the machine facts AppConfig does not model (later issues build machines)', () => {
+    process.stdout.write(
+      `\nmachine facts not modelled: ${skippedMachineFacts.length}: ${skippedMachineFacts.join(', ')}\n`,
+    );
+    expect(
+      skippedMachineFacts.every(
+        (fact) => !/^(app|web|vpn|foo):(env|init\.cmd|services|checks)$/.test(fact),
+      ),
+    ).toBe(true);
+  });
+
   it('counts every case', () => {
     expect(cases.length).toBe(expectations.cases.length + expectations.inline_cases.length);
     expect(expectations.cases.length).toBe(41);
   });
 });
-
-export { skippedMachineFacts };
