@@ -29,6 +29,7 @@ export default defineConfig({
             'test/**/*.e2e.test.ts',
           ],
           exclude: ['**/node_modules/**'],
+          globalSetup: ['test/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Two cores: containers from parallel files starve each other's timers.
