@@ -98,7 +98,10 @@ async function createTarea(
   return body as TareaBody;
 }
 
-async function cacheLookups(kind: 'item' | 'list', result: 'hit' | 'miss'): Promise<number> {
+async function cacheLookups(
+  kind: 'item' | 'list',
+  result: 'hit' | 'miss' | 'error',
+): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
   const line = text
     .split('\n')
@@ -311,5 +314,27 @@ describe('metrics', () => {
     expect(text).toMatch(
       /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/health\/ready"/,
     );
+  });
+});
+
+// Last on purpose: it stops the Redis container that the tests above share.
+describe('when Redis goes away', () => {
+  it('should keep answering from Postgres and report Redis unavailable', async () => {
+    const tarea = await createTarea('Sin caché');
+    const errorsBefore = await cacheLookups('item', 'error');
+    redis.disconnect();
+    await services.redis.stop();
+
+    expect(await call('GET', `/api/v1/tareas/${tarea.id}`)).toMatchObject({
+      status: 200,
+      body: { id: tarea.id, titulo: 'Sin caché' },
+    });
+    expect(await cacheLookups('item', 'error')).toBe(errorsBefore + 1);
+
+    const ready = await fetch(`${baseUrl}/health/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      checks: { database: { status: 'ok' }, redis: { status: 'unavailable' } },
+    });
   });
 });

@@ -173,6 +173,29 @@ describe('readiness', () => {
   });
 });
 
+describe('readiness while running', () => {
+  it('should turn 503 when the database goes away, and 200 again when it is back', async () => {
+    const databaseUrl = await createEmptyDatabase(services.postgres, 'readiness_outage');
+    const { baseUrl } = track(await startServer(appEnv({ DATABASE_URL: databaseUrl })));
+    await waitUntilReady(baseUrl);
+
+    // The server keeps running for the other tests; refusing this one database is the outage.
+    await asAdmin('alter database readiness_outage allow_connections false');
+    await asAdmin(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = 'readiness_outage'",
+    );
+    const down = await fetch(`${baseUrl}/health/ready`);
+
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({
+      checks: { database: { status: 'unavailable' }, redis: { status: 'ok' } },
+    });
+
+    await asAdmin('alter database readiness_outage allow_connections true');
+    await waitUntilReady(baseUrl);
+  });
+});
+
 describe('migrate', () => {
   it('should create the tables on an empty database, then find nothing pending', async () => {
     const databaseUrl = await createEmptyDatabase(services.postgres, 'migrate_twice');
@@ -281,6 +304,16 @@ async function tableNames(databaseUrl: string): Promise<string[]> {
       "select table_name from information_schema.tables where table_schema = 'public'",
     );
     return result.rows.map((row) => row.table_name);
+  } finally {
+    await client.end();
+  }
+}
+
+async function asAdmin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: services.postgres.getConnectionUri() });
+  await client.connect();
+  try {
+    await client.query(statement);
   } finally {
     await client.end();
   }
