@@ -90,6 +90,7 @@ export class FakeRuntime implements ContainerRuntime {
   readonly #starts = new Map<string, number>();
   readonly #networks = new Map<string, { labels: Record<string, string>; members: Set<string> }>();
   readonly images = new Map<string, ImageInfo>();
+  readonly #createErrors = new Map<string, string>();
   #nextId = 1;
   #nextHostPort = FIRST_HOST_PORT;
 
@@ -100,6 +101,11 @@ export class FakeRuntime implements ContainerRuntime {
   /** Scripts what containers of `image` do; a plain program applies to every start. */
   setProgram(image: string, program: FakeProgram | FakeProgramFactory): void {
     this.#programs.set(image, typeof program === 'function' ? program : () => program);
+  }
+
+  /** Makes every later `createContainer` of `image` fail with `message`, like a missing image. */
+  failCreate(image: string, message: string): void {
+    this.#createErrors.set(image, message);
   }
 
   /** Every container ever created, oldest first (removed ones included). */
@@ -166,6 +172,9 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
+    const createError = this.#createErrors.get(spec.image);
+    if (createError !== undefined) throw new FlysimError('FLYSIM_RUNTIME_DOCKER', createError);
+
     const id = `fake${String(this.#nextId++).padStart(8, '0')}`;
     const startIndex = this.#starts.get(spec.image) ?? 0;
     this.#starts.set(spec.image, startIndex + 1);
@@ -338,7 +347,9 @@ export class FakeRuntime implements ContainerRuntime {
     if (container.program.ignoreSignals?.includes(signal)) return;
 
     const exit = { exitCode: container.program.exitCodeOnSignal ?? 0, oomKilled: false };
-    this.#after(container, container.program.shutdownMs ?? 0, () => this.#exit(container, exit));
+    const shutdownMs = container.program.shutdownMs ?? 0;
+    if (shutdownMs === 0) return this.#exit(container, exit);
+    this.#after(container, shutdownMs, () => this.#exit(container, exit));
   }
 
   #exit(container: FakeContainer, exit: ContainerExit): void {
