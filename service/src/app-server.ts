@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { createDatabase, createPool } from './db/database.js';
 import type { Database } from './db/schema.js';
 import { describeError } from './errors.js';
+import type { HealthOptions } from './http/health.js';
 import { InFlightRequests } from './http/in-flight.js';
 import { WebSocketHub } from './http/websocket-hub.js';
 import type { Logger } from './logger.js';
@@ -85,7 +86,7 @@ class WiredAppServer implements AppServer {
     return this.#closing;
   }
 
-  #healthOptions() {
+  #healthOptions(): HealthOptions {
     const redis = this.#redis;
     return {
       version: this.settings.version,
