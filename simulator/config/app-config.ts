@@ -51,6 +51,81 @@ export interface AppConfig {
   readonly defaultProcessGroup: string;
   readonly processGroups: readonly ProcessGroup[];
   readonly experimental: ExperimentalConfig;
+  /** `swap_size_mb`: sent as `init.swap_size_mb` to app, release, console and test machines. */
+  readonly swapSizeMb: number | undefined;
+  /** `console_command` as written (used by `fly console`, which flysim does not have). */
+  readonly consoleCommand: string | undefined;
+  readonly consoleCommandArgv: readonly string[] | undefined;
+  /** Top-level `host_dedication_id`; a group's `[[vm]]` may override it (ProcessGroup). */
+  readonly hostDedicationId: string | undefined;
+  /** `[[statics]]`: every app machine gets all of them (they have no `processes`). */
+  readonly statics: readonly StaticMapping[];
+  /** Top-level `[[machine_checks]]` (service ones live on each Service). */
+  readonly machineChecks: readonly MachineCheckSpec[];
+  /** `machine_config` (or `experimental.machine_config`): the base every app machine starts from. */
+  readonly machineConfig: MachineConfigSource | undefined;
+  /** Top-level settings whose value above is flysim's default, not the file's. */
+  readonly defaulted: readonly ('killSignal' | 'killTimeoutMs')[];
+}
+
+/** Inline JSON (a value starting with `{`), a file path, or JSON that does not parse. */
+export type MachineConfigSource =
+  | { readonly kind: 'inline'; readonly json: Readonly<Record<string, unknown>> }
+  | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'invalid'; readonly error: string };
+
+export interface StaticMapping {
+  readonly guestPath: string;
+  readonly urlPrefix: string;
+  readonly tigrisBucket: string | undefined;
+  readonly indexDocument: string | undefined;
+}
+
+/** One `machine_checks` entry: a command run in a throwaway test machine (reference §3.4). */
+export interface MachineCheckSpec {
+  /** Where it came from: `http_service.machine_checks.0`, `services.1.machine_checks.0`, ... */
+  readonly origin: string;
+  readonly command: readonly string[] | undefined;
+  readonly image: string | undefined;
+  readonly entrypoint: readonly string[] | undefined;
+  readonly killSignal: string | undefined;
+  readonly killTimeoutMs: number | undefined;
+}
+
+/** A machine size in Machines API terms (reference §1.10). */
+export interface MachineGuestSpec {
+  readonly cpuKind: string;
+  readonly cpus: number;
+  readonly memoryMb: number;
+  readonly maxMemoryMb: number | undefined;
+  readonly gpus: number | undefined;
+  readonly gpuKind: string | undefined;
+  readonly kernelArgs: readonly string[] | undefined;
+  readonly hostDedicationId: string | undefined;
+  readonly persistRootfs: string | undefined;
+}
+
+/** A `[[vm]]` section resolved to a guest; `error` is flyctl's text when it cannot be. */
+export interface VmConfig {
+  readonly guest: MachineGuestSpec | undefined;
+  readonly error: string | undefined;
+}
+
+export interface MetricsConfig {
+  readonly port: number | undefined;
+  readonly path: string | undefined;
+  readonly https: boolean;
+}
+
+/** `[[files]]`: exactly one source is set when the file is valid. */
+export interface FileSpec {
+  readonly guestPath: string;
+  /** Written into the machine as is (flyctl base64-encodes it for the API). */
+  readonly rawValue: string | undefined;
+  /** Read at deploy time, relative to the working directory. */
+  readonly localPath: string | undefined;
+  /** A secret whose value is the file's base64 content. */
+  readonly secretName: string | undefined;
 }
 
 export interface BuildConfig {
@@ -74,6 +149,8 @@ export interface DeployConfig {
   readonly releaseCommandArgv: readonly string[] | undefined;
   /** @default 300000 */
   readonly releaseCommandTimeoutMs: number;
+  /** `[deploy.release_command_vm]`; undefined: the release machine's size comes from the app. */
+  readonly releaseCommandVm: VmConfig | undefined;
 }
 
 export interface ExperimentalConfig {
@@ -95,6 +172,13 @@ export interface ProcessGroup {
   readonly checks: readonly TopLevelCheck[];
   readonly restart: RestartPolicy;
   readonly mounts: readonly Mount[];
+  /** The group's `[[vm]]` (its own, else the one without `processes`); undefined: none. */
+  readonly vm: VmConfig | undefined;
+  /** host_dedication_id after flattening: the group's `[[vm]]` value wins over the top level. */
+  readonly hostDedicationId: string | undefined;
+  /** The first `[[metrics]]` entry of the group. */
+  readonly metrics: MetricsConfig | undefined;
+  readonly files: readonly FileSpec[];
 }
 
 export interface Service {
@@ -110,6 +194,7 @@ export interface Service {
   readonly autoStopMachines: AutoStop | undefined;
   readonly autoStartMachines: boolean | undefined;
   readonly minMachinesRunning: number | undefined;
+  readonly machineChecks: readonly MachineCheckSpec[];
 }
 
 export interface ServicePort {
@@ -134,12 +219,19 @@ export interface Concurrency {
   readonly softLimit: number;
   /** undefined: unlimited. */
   readonly hardLimit: number | undefined;
+  /** Fields above that are flysim's defaults, not the file's. */
+  readonly defaulted: readonly ('type' | 'softLimit')[];
 }
+
+export type DefaultedCheckField =
+  'intervalMs' | 'timeoutMs' | 'gracePeriodMs' | 'method' | 'path' | 'protocol';
 
 export interface CheckTiming {
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly gracePeriodMs: number;
+  /** Fields whose value is flysim's default ([UNCONFIRMED] platform defaults), not the file's. */
+  readonly defaulted: readonly DefaultedCheckField[];
 }
 
 export interface HttpCheckSpec {
@@ -176,6 +268,8 @@ export interface RestartPolicy {
   readonly maxRetries: number;
   /** Retries count within this window. @default 300000 */
   readonly windowMs: number;
+  /** Fields above that are the platform's defaults; both when no `[[restart]]` applies. */
+  readonly defaulted: readonly ('policy' | 'maxRetries')[];
 }
 
 export interface Mount {

@@ -7,6 +7,7 @@ import {
   type AutoStop,
   type CheckTiming,
   type Concurrency,
+  type DefaultedCheckField,
   type DeployStrategy,
   type HttpCheckSpec,
   type Mount,
@@ -26,6 +27,12 @@ import {
   processesOf,
   processNames,
 } from './groups.js';
+import {
+  resolveAppMachine,
+  resolveGroupMachine,
+  resolveMachineChecks,
+  resolveReleaseCommandVm,
+} from './resolve-machine.js';
 import type { FlyView } from './schema.js';
 import { shellSplit } from './shlex.js';
 import { allServices, RESTART_POLICIES, STRATEGIES } from './validate.js';
@@ -49,11 +56,16 @@ export function resolveAppConfig(view: FlyView, configPath: string, ctx: DecodeC
     killSignal: text(view.kill_signal) ?? DEFAULTS.killSignal,
     killTimeoutMs: num(view.kill_timeout) ?? DEFAULTS.killTimeoutMs,
     build: resolveBuild(asRecord(view.build)),
-    deploy: resolveDeploy(asRecord(view.deploy)),
+    deploy: resolveDeploy(asRecord(view.deploy), text(view.host_dedication_id)),
     env: { ...(asRecord(view.env) as Record<string, string>) },
     defaultProcessGroup: defaultGroup,
     processGroups: processNames(view).map((name) => resolveGroup(view, name, services)),
     experimental: resolveExperimental(asRecord(view.experimental)),
+    ...resolveAppMachine(view),
+    defaulted: [
+      ...(view.kill_signal === undefined ? (['killSignal'] as const) : []),
+      ...(view.kill_timeout === undefined ? (['killTimeoutMs'] as const) : []),
+    ],
   };
   return deepFreeze(config);
 }
@@ -68,7 +80,7 @@ function resolveBuild(build: Fields): AppConfig['build'] {
   };
 }
 
-function resolveDeploy(deploy: Fields): AppConfig['deploy'] {
+function resolveDeploy(deploy: Fields, hostDedicationId: string | undefined): AppConfig['deploy'] {
   const strategy = text(deploy.strategy);
   const releaseCommand = text(deploy.release_command);
   const split = releaseCommand === undefined ? undefined : shellSplit(releaseCommand);
@@ -82,6 +94,7 @@ function resolveDeploy(deploy: Fields): AppConfig['deploy'] {
     releaseCommandArgv: split?.ok === true && split.words.length > 0 ? split.words : undefined,
     releaseCommandTimeoutMs:
       num(deploy.release_command_timeout) ?? DEFAULTS.releaseCommandTimeoutMs,
+    releaseCommandVm: resolveReleaseCommandVm(deploy.release_command_vm, hostDedicationId),
   };
 }
 
@@ -115,6 +128,7 @@ function resolveGroup(view: FlyView, name: string, services: readonly Service[])
       .map(([checkName, check]) => resolveTopLevelCheck(checkName, asRecord(check), httpPort)),
     restart: resolveRestart(asArray(view.restart).find(inGroup)),
     mounts: asArray(view.mounts).filter(inGroup).map(resolveMount),
+    ...resolveGroupMachine(view, name, inGroup),
   };
 }
 
@@ -128,10 +142,15 @@ function groupEnv(view: FlyView, group: string): Record<string, string> {
 
 function resolveRestart(restart: unknown): RestartPolicy {
   const fields = asRecord(restart);
+  const policy = RESTART_POLICIES[text(fields.policy) ?? ''];
   return {
-    policy: RESTART_POLICIES[text(fields.policy) ?? ''] ?? DEFAULTS.restartPolicy,
+    policy: policy ?? DEFAULTS.restartPolicy,
     maxRetries: num(fields.retries) ?? DEFAULTS.restartMaxRetries,
     windowMs: DEFAULTS.restartWindowMs,
+    defaulted: [
+      ...(policy === undefined ? (['policy'] as const) : []),
+      ...(num(fields.retries) === undefined ? (['maxRetries'] as const) : []),
+    ],
   };
 }
 
@@ -168,6 +187,10 @@ function resolveService(view: FlyView, raw: unknown, index: number, ctx: DecodeC
     autoStartMachines:
       typeof fields.auto_start_machines === 'boolean' ? fields.auto_start_machines : undefined,
     minMachinesRunning: num(fields.min_machines_running),
+    machineChecks: resolveMachineChecks(
+      fields.machine_checks,
+      isHttpService ? 'http_service' : `services.${serviceIndex}`,
+    ),
   };
 }
 
@@ -220,6 +243,10 @@ function resolveConcurrency(concurrency: Fields): Concurrency {
     type: text(concurrency.type) ?? DEFAULTS.concurrencyType,
     softLimit: num(concurrency.soft_limit) ?? DEFAULTS.concurrencySoftLimit,
     hardLimit: num(concurrency.hard_limit),
+    defaulted: [
+      ...(concurrency.type === undefined ? (['type'] as const) : []),
+      ...(concurrency.soft_limit === undefined ? (['softLimit'] as const) : []),
+    ],
   };
 }
 
@@ -237,7 +264,7 @@ function resolveServiceCheck(
     name: `servicecheck-${String(index).padStart(2, '0')}-${kind}-${port}`,
     kind,
     port,
-    ...timing(fields),
+    ...timing(fields, kind),
     http: kind === 'http' ? httpSpec(fields) : undefined,
     ...(restartLimit === undefined ? {} : { restartLimit }),
   };
@@ -253,17 +280,33 @@ function resolveTopLevelCheck(
     name,
     kind,
     port: num(fields.port) ?? httpPort,
-    ...timing(fields),
+    ...timing(fields, kind),
     http: kind === 'http' ? httpSpec(fields) : undefined,
   };
 }
 
-function timing(fields: Fields): CheckTiming {
+function timing(fields: Fields, kind: 'tcp' | 'http'): CheckTiming {
   return {
     intervalMs: num(fields.interval) ?? DEFAULTS.checkIntervalMs,
     timeoutMs: num(fields.timeout) ?? DEFAULTS.checkTimeoutMs,
     gracePeriodMs: num(fields.grace_period) ?? DEFAULTS.checkGracePeriodMs,
+    defaulted: defaultedCheckFields(fields, kind),
   };
+}
+
+const CHECK_KEYS: readonly (readonly [string, DefaultedCheckField, 'tcp' | 'http'])[] = [
+  ['interval', 'intervalMs', 'tcp'],
+  ['timeout', 'timeoutMs', 'tcp'],
+  ['grace_period', 'gracePeriodMs', 'tcp'],
+  ['method', 'method', 'http'],
+  ['path', 'path', 'http'],
+  ['protocol', 'protocol', 'http'],
+];
+
+function defaultedCheckFields(fields: Fields, kind: 'tcp' | 'http'): DefaultedCheckField[] {
+  return CHECK_KEYS.filter(
+    ([key, , applies]) => (applies === 'tcp' || kind === 'http') && fields[key] === undefined,
+  ).map(([, field]) => field);
 }
 
 function httpSpec(fields: Fields): HttpCheckSpec {

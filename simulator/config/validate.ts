@@ -15,6 +15,7 @@ import type { KeyPath } from './positions.js';
 import type { FlyView } from './schema.js';
 import { shellSplit } from './shlex.js';
 import { sizeInGb } from './sizes.js';
+import { validateMachineSections } from './validate-machine.js';
 
 export const STRATEGIES = ['canary', 'rolling', 'immediate', 'bluegreen'] as const;
 
@@ -37,6 +38,7 @@ export function validateFlyView(validation: Validation): void {
   validateMounts(validation);
   validateRestart(validation);
   validateCompression(validation);
+  if (validation.group === undefined) validateMachineSections(validation.view, validation.ctx);
 }
 
 function at(v: Validation, section: unknown, key: string | number, fallback: KeyPath): KeyPath {
