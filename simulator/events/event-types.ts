@@ -137,6 +137,41 @@ export interface PlatformWarningIssued {
   readonly message: string;
 }
 
+export interface ProxyListenerStarted {
+  readonly type: 'proxy.listener_started';
+  readonly app: string;
+  /** The public port of the service (`[[services.ports]] port`). */
+  readonly port: number;
+  /** Where flysim listens for it on this host (127.0.0.1). */
+  readonly hostPort: number;
+  readonly handlers: readonly string[];
+}
+
+/** One request through the edge proxy; `machineId` is undefined when no machine took it. */
+export interface ProxyRequestServed {
+  readonly type: 'proxy.request_served';
+  readonly app: string;
+  readonly machineId: string | undefined;
+  readonly releaseVersion: number | undefined;
+  readonly port: number;
+  readonly method: string;
+  readonly status: number;
+  readonly latencyMs: number;
+  /** A proxy error code when the proxy answered itself (`PR04`, `PC01`, ...). */
+  readonly errorCode: string | undefined;
+}
+
+export interface ProxyMachineDrained {
+  readonly type: 'proxy.machine_drained';
+  readonly app: string;
+  readonly machineId: string;
+  readonly inFlightAtStart: number;
+  readonly websocketsClosed: number;
+  /** True when in-flight requests were still running at the end of the drain timeout. */
+  readonly timedOut: boolean;
+  readonly durationMs: number;
+}
+
 export type FlysimEventInput =
   | MachineCreated
   | MachineStateChanged
@@ -153,7 +188,10 @@ export type FlysimEventInput =
   | BackingServiceStateChanged
   | NetworkCreated
   | NetworkRemoved
-  | PlatformWarningIssued;
+  | PlatformWarningIssued
+  | ProxyListenerStarted
+  | ProxyRequestServed
+  | ProxyMachineDrained;
 
 export type FlysimEvent = FlysimEventInput & EventStamp;
 export type FlysimEventType = FlysimEvent['type'];
