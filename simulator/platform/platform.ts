@@ -110,6 +110,10 @@ export class Platform {
     return this.#machines.get(id);
   }
 
+  services(app?: string): BackingService[] {
+    return this.#services.filter((service) => app === undefined || service.app === app);
+  }
+
   /** Postgres for `app` as `<app>-db.internal`, DATABASE_URL set as a secret. */
   async attachPostgres(app: string, image = 'postgres:16'): Promise<BackingService> {
     await this.open();
