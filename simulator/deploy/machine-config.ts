@@ -134,6 +134,9 @@ export function buildTestMachineConfig(
   options: TestMachineOptions = {},
 ): FlyMachineConfig {
   const tested = options.tested;
+  // flyctl's order: the missing command is reported before the missing image.
+  const cmd = testCommand(check);
+  const image = testImage(check, tested?.config);
   const base = oneOffMachine(config, TEST_MACHINE_GROUP, {
     ...tested?.config.env,
     FLY_TEST_COMMAND: '1',
@@ -141,9 +144,9 @@ export function buildTestMachineConfig(
 
   return {
     ...base,
-    image: testImage(check, tested?.config),
+    image,
     init: {
-      cmd: testCommand(check),
+      cmd,
       // flyctl lets [experimental] entrypoint win over the check's own (kept as flyctl does it).
       entrypoint:
         config.experimental.entrypoint ?? check.entrypoint ?? tested?.config.init?.entrypoint,
