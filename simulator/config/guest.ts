@@ -140,21 +140,18 @@ export function computeToGuest(compute: ComputeSpec, hostDedicationId?: string):
 
 // flyctl copies the section's guest fields over the preset, skipping empty ones (zero, "", []).
 function explicitFields(compute: ComputeSpec): Partial<MachineGuestSpec> {
-  const fields: Partial<Record<keyof MachineGuestSpec, unknown>> = {
-    cpuKind: compute.cpuKind,
-    cpus: compute.cpus,
-    memoryMb: compute.memoryMb,
-    maxMemoryMb: compute.maxMemoryMb,
-    gpus: compute.gpus,
-    gpuKind: compute.gpuKind,
-    kernelArgs: compute.kernelArgs,
-    hostDedicationId: compute.hostDedicationId,
-    persistRootfs: compute.persistRootfs,
+  const set = <T>(value: T | undefined): T | undefined =>
+    value === '' || value === 0 || (Array.isArray(value) && value.length === 0) ? undefined : value;
+  const fields: Partial<MachineGuestSpec> = {
+    cpuKind: set(compute.cpuKind),
+    cpus: set(compute.cpus),
+    memoryMb: set(compute.memoryMb),
+    maxMemoryMb: set(compute.maxMemoryMb),
+    gpus: set(compute.gpus),
+    gpuKind: set(compute.gpuKind),
+    kernelArgs: set(compute.kernelArgs),
+    hostDedicationId: set(compute.hostDedicationId),
+    persistRootfs: set(compute.persistRootfs),
   };
-  const isSet = (value: unknown) =>
-    value !== undefined &&
-    value !== '' &&
-    value !== 0 &&
-    !(Array.isArray(value) && value.length === 0);
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => isSet(value)));
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }

@@ -8,7 +8,8 @@ export const NOT_EMULATED: Readonly<Record<string, string>> = {
   swap_size_mb: 'machines run without swap',
   console_command: 'there is no `fly console` in flysim',
   host_dedication_id: 'every machine runs on this one host',
-  machine_config: 'the machine config file is not merged',
+  machine_config:
+    'deploy merges it into the machine config; the platform reads only what it models',
   container: 'machines run one container',
   statics: 'static files are not served by the proxy; the app serves every path',
   files: 'no files are written into machines',
@@ -33,7 +34,8 @@ export const NOT_EMULATED: Readonly<Record<string, string>> = {
   'experimental.enable_etcd': 'there is no etcd',
   'experimental.lazy_load_images': 'images are loaded by the local engine',
   'experimental.auto_rollback': 'flyctl itself ignores it for Machines: no automatic rollback',
-  'experimental.machine_config': 'the machine config is not merged',
+  'experimental.machine_config':
+    'deploy merges it into the machine config; the platform reads only what it models',
   'experimental.attached': 'attached secrets are not exported',
   'http_service.auto_stop_machines': 'machines are never stopped for idleness',
   'http_service.auto_start_machines': 'machines are never started by the proxy',

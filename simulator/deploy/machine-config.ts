@@ -147,7 +147,8 @@ export function buildTestMachineConfig(
     image,
     init: {
       cmd,
-      // flyctl lets [experimental] entrypoint win over the check's own (kept as flyctl does it).
+      // flyctl lets [experimental] replace the check's entrypoint even when it sets none (which
+      // empties it); flysim follows it only when experimental.entrypoint is set.
       entrypoint:
         config.experimental.entrypoint ?? check.entrypoint ?? tested?.config.init?.entrypoint,
       swap_size_mb: config.swapSizeMb,
