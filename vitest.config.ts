@@ -15,6 +15,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // Pure logic with no module-level state: one worker thread per core and no per-file
+          // isolation takes the project from about 17 s to about 6 s on two cores.
+          pool: 'threads',
+          isolate: false,
           include: ['simulator/**/*.test.ts', 'service/**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],
         },
