@@ -589,11 +589,23 @@ export class EdgeProxy {
   }
 }
 
+/**
+ * Fly's code for a failed exchange. Docker's port publishing accepts the connection on the host
+ * and closes it when nothing listens in the container, so "refused" also shows as a socket the
+ * machine closed before sending a single byte.
+ */
 function upstreamErrorCode(error: Error): ProxyErrorCode {
   const code = 'code' in error ? error.code : undefined;
-  if (code === 'ECONNREFUSED') return 'PC01';
+  if (code === 'ECONNREFUSED' || (code === 'UND_ERR_SOCKET' && bytesRead(error) === 0))
+    return 'PC01';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'PC05';
   return 'PU02';
+}
+
+function bytesRead(error: Error): number | undefined {
+  const socket: unknown = 'socket' in error ? error.socket : undefined;
+  if (typeof socket !== 'object' || socket === null || !('bytesRead' in socket)) return undefined;
+  return typeof socket.bytesRead === 'number' ? socket.bytesRead : undefined;
 }
 
 function stripIpv6Prefix(address: string | undefined): string {
