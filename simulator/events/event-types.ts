@@ -172,6 +172,129 @@ export interface ProxyMachineDrained {
   readonly durationMs: number;
 }
 
+export interface MachineCordoned extends MachineRef {
+  readonly type: 'machine.cordoned';
+}
+
+export interface MachineUncordoned extends MachineRef {
+  readonly type: 'machine.uncordoned';
+}
+
+export type ReleaseStatus = 'pending' | 'running' | 'complete' | 'failed' | 'interrupted';
+
+/** A release record (`fly releases`): every deploy attempt makes one, its version increments. */
+export interface ReleaseCreated {
+  readonly type: 'release.created';
+  readonly app: string;
+  readonly releaseId: string;
+  readonly version: number;
+  readonly image: string;
+  readonly strategy: string;
+  /** What made it: `deploy`, or `secrets` for a restart-only deploy. */
+  readonly reason: string;
+}
+
+export interface ReleaseStatusChanged {
+  readonly type: 'release.status_changed';
+  readonly app: string;
+  readonly releaseId: string;
+  readonly version: number;
+  readonly from: ReleaseStatus;
+  readonly to: ReleaseStatus;
+  /** flyctl's error text when the release failed. */
+  readonly error: string | undefined;
+}
+
+/** The fly.toml key behind a step, for `--explain`. */
+export interface ExplainedKey {
+  /** Dotted key path as written (`deploy.release_command`). */
+  readonly key: string;
+  readonly file: string;
+  readonly line: number;
+  /** The source line, trimmed. */
+  readonly text: string;
+}
+
+interface DeployRef {
+  readonly app: string;
+  /** One id per deploy attempt (a ULID), so views can tell deploys apart in one log. */
+  readonly deployId: string;
+}
+
+export interface DeployStarted extends DeployRef {
+  readonly type: 'deploy.started';
+  readonly configPath: string | undefined;
+  readonly strategy: string;
+  /** A restart-only deploy (secrets): no build, no release command. */
+  readonly restartOnly: boolean;
+}
+
+/**
+ * A phase of `fly deploy` began (`verify`, `build`, `push`, `release_command`, `create_machines`,
+ * `update_machines`). `message` is flyctl's header line when it prints one.
+ */
+export interface DeployPhaseStarted extends DeployRef {
+  readonly type: 'deploy.phase_started';
+  readonly phase: string;
+  readonly message: string | undefined;
+  /** Filled only when the deploy was asked to explain itself. */
+  readonly explain: readonly ExplainedKey[];
+}
+
+export interface DeployPhaseFinished extends DeployRef {
+  readonly type: 'deploy.phase_finished';
+  readonly phase: string;
+  readonly message: string | undefined;
+  readonly failed: boolean;
+  /** Wall milliseconds the phase took. */
+  readonly durationMs: number;
+}
+
+export type DeployLineStatus = 'running' | 'succeeded' | 'failed' | 'none';
+
+/**
+ * One statuslogger line (reference §2.2): a TTY redraws the line with the same `lineKey`, plain
+ * output prints every update. `index`/`total` give flyctl's `[i/N]` prefix.
+ */
+export interface DeployStatusUpdated extends DeployRef {
+  readonly type: 'deploy.status_updated';
+  readonly lineKey: string;
+  readonly machineId: string | undefined;
+  readonly index: number | undefined;
+  readonly total: number | undefined;
+  readonly status: DeployLineStatus;
+  readonly message: string;
+}
+
+/** A line flyctl prints outside the status lines; `warn` and `error` go to stderr. */
+export interface DeployMessagePrinted extends DeployRef {
+  readonly type: 'deploy.message_printed';
+  readonly level: 'info' | 'warn' | 'error';
+  /** `flyctl` for flyctl's own lines, `build` for the image build's output. */
+  readonly source: 'flyctl' | 'build';
+  readonly message: string;
+}
+
+export interface DeployImageReady extends DeployRef {
+  readonly type: 'deploy.image_ready';
+  readonly image: string;
+  /** Undefined when the runtime does not report sizes. */
+  readonly sizeBytes: number | undefined;
+  /** False when the deploy reused an image (`--image`, or a restart-only deploy). */
+  readonly built: boolean;
+}
+
+export interface DeployFinished extends DeployRef {
+  readonly type: 'deploy.finished';
+  readonly status: 'succeeded' | 'failed';
+  /** The last phase entered: where it failed, or `done`. */
+  readonly phase: string;
+  readonly releaseVersion: number | undefined;
+  readonly errorCode: string | undefined;
+  readonly errorMessage: string | undefined;
+  readonly errorHint: string | undefined;
+}
+
 export type FlysimEventInput =
   | MachineCreated
   | MachineStateChanged
@@ -191,7 +314,18 @@ export type FlysimEventInput =
   | PlatformWarningIssued
   | ProxyListenerStarted
   | ProxyRequestServed
-  | ProxyMachineDrained;
+  | ProxyMachineDrained
+  | MachineCordoned
+  | MachineUncordoned
+  | ReleaseCreated
+  | ReleaseStatusChanged
+  | DeployStarted
+  | DeployPhaseStarted
+  | DeployPhaseFinished
+  | DeployStatusUpdated
+  | DeployMessagePrinted
+  | DeployImageReady
+  | DeployFinished;
 
 export type FlysimEvent = FlysimEventInput & EventStamp;
 export type FlysimEventType = FlysimEvent['type'];

@@ -73,6 +73,8 @@ export interface MachineConfig {
   readonly metadata?: MachineMetadata;
   /** @default 256 */
   readonly memoryMb?: number;
+  /** Destroy the machine once it exits and its restart policy does not restart it. */
+  readonly autoDestroy?: boolean;
 }
 
 export const DEFAULT_CHECK_INTERVAL_MS = 15_000;

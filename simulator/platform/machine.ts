@@ -64,6 +64,8 @@ export interface MachineInit {
   readonly name: string;
   readonly app: string;
   readonly config: MachineConfig;
+  /** Created out of the proxy's pool (bluegreen's greens, `skip_service_registration`). */
+  readonly cordoned?: boolean;
 }
 
 interface MachineRun extends MachineRunView {
@@ -90,6 +92,7 @@ export class Machine {
   #stopRequested = false;
   #restartTimes: number[] = [];
   #restartTimer: Timer | undefined;
+  #cordoned: boolean;
   #lock: Promise<unknown> = Promise.resolve();
 
   constructor(deps: MachineDeps, init: MachineInit) {
@@ -99,6 +102,7 @@ export class Machine {
     this.#deps = deps;
     this.#config = init.config;
     this.#version = deps.newVersion();
+    this.#cordoned = init.cordoned ?? false;
     this.#fsm = new MachineStateMachine(init.id, (from, to, reason) =>
       this.#onState(from, to, reason),
     );
@@ -129,6 +133,30 @@ export class Machine {
 
   get containerId(): string | undefined {
     return this.#run?.containerId;
+  }
+
+  /** A cordoned machine gets no new requests from the edge proxy, whatever its checks say. */
+  get cordoned(): boolean {
+    return this.#cordoned;
+  }
+
+  cordon(): void {
+    if (this.#cordoned) return;
+    this.#cordoned = true;
+    this.#deps.events.append({ type: 'machine.cordoned', ...this.#ref() });
+  }
+
+  uncordon(): void {
+    if (!this.#cordoned) return;
+    this.#cordoned = false;
+    this.#deps.events.append({ type: 'machine.uncordoned', ...this.#ref() });
+  }
+
+  /** Runs a command in the running container (like `fly ssh console -C`); undefined when none. */
+  async exec(cmd: readonly string[]): Promise<{ exitCode: number; output: string } | undefined> {
+    const containerId = this.#run?.containerId;
+    if (containerId === undefined) return undefined;
+    return this.#deps.runtime.exec(containerId, cmd);
   }
 
   start(): Promise<void> {
@@ -374,6 +402,13 @@ export class Machine {
 
     this.#fsm.transition('stopped', `exited with code ${exit.exitCode}`);
     this.#explainNoRestart(decision);
+    if (this.#config.autoDestroy === true) this.#autoDestroy();
+  }
+
+  #autoDestroy(): void {
+    this.destroy().catch(() => {
+      // Destroying a stopped machine only fails if it is already gone, which is the goal.
+    });
   }
 
   #scheduleRestart(exit: ContainerExit): void {

@@ -16,6 +16,7 @@ import { machineVersionFactory, newMachineId, newMachineName, type RandomSource 
 import { LogStore } from './logs.js';
 import type { MachineConfig } from './machine-config.js';
 import { Machine, type MachineDeps } from './machine.js';
+import { ReleaseStore } from './releases.js';
 import { SecretsStore } from './secrets-store.js';
 
 export interface PlatformOptions {
@@ -45,6 +46,7 @@ export class Platform {
   readonly logs: LogStore;
   readonly secrets: SecretsStore;
   readonly health: HealthBoard;
+  readonly releases: ReleaseStore;
   readonly network: string;
   readonly #options: PlatformOptions;
   readonly #machines = new Map<string, Machine>();
@@ -66,12 +68,25 @@ export class Platform {
         legacyRestartLimit: options.legacyRestartLimit ?? false,
       },
     });
+    this.releases = new ReleaseStore({ clock: options.clock, events: this.events });
     this.network = `flysim-${options.runId}`;
     this.#newVersion = machineVersionFactory(options.random);
   }
 
   get region(): string {
     return this.#options.region ?? 'mad';
+  }
+
+  get clock(): Clock {
+    return this.#options.clock;
+  }
+
+  get runtime(): ContainerRuntime {
+    return this.#options.runtime;
+  }
+
+  get runId(): string {
+    return this.#options.runId;
   }
 
   /** Creates the run's network; idempotent. */
@@ -84,11 +99,16 @@ export class Platform {
   }
 
   /** A new machine in `created`; `start()` it, or use `launchMachine`. */
-  async createMachine(app: string, config: MachineConfig): Promise<Machine> {
+  async createMachine(
+    app: string,
+    config: MachineConfig,
+    options: { cordoned?: boolean } = {},
+  ): Promise<Machine> {
     await this.open();
     const random = this.#options.random;
     const machine = new Machine(this.#machineDeps(app), {
       ...{ id: this.#uniqueId(), name: newMachineName(random), app, config },
+      cordoned: options.cordoned ?? false,
     });
     this.#machines.set(machine.id, machine);
     return machine;

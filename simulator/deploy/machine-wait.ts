@@ -1,0 +1,166 @@
+// flyctl's per-machine waits (reference §2.7): state `started` within wait_timeout, the smoke
+// checks' 10 s window, every configured check passing within wait_timeout.
+
+import { resolveChecks } from '../platform/machine-config.js';
+import type { Machine } from '../platform/machine.js';
+import { machineLabel, type DeployContext, type StatusSlot } from './deploy-context.js';
+import {
+  DEPLOY_ERROR_CODES,
+  deployError,
+  NEVER_STARTED_DESCRIPTION,
+  WAIT_TIMEOUT_HINT,
+} from './deploy-errors.js';
+import { HEALTH_POLL_INTERVAL_MS, SMOKE_CHECK_WINDOW_MS } from './options.js';
+
+/** Log lines shown with a failed smoke check or release command. */
+const LOG_TAIL_LINES = 100;
+
+/** Resolves when `machine` is `started`; throws flyctl's timeout error after wait_timeout. */
+export async function waitStarted(ctx: DeployContext, machine: Machine): Promise<void> {
+  if (machine.state === 'started') return;
+
+  const reached = await withDeadline(ctx, ctx.options.waitTimeoutMs, (signal) =>
+    machine.waitForState(['started'], signal),
+  );
+  if (reached !== undefined) return;
+  throw deployError(
+    DEPLOY_ERROR_CODES.waitStarted,
+    `timeout reached waiting for machine's state to change\n\n${NEVER_STARTED_DESCRIPTION}`,
+    {
+      hint: `You can try deploying to a different region,\nor you can try increasing the timeout with the --wait-timeout flag`,
+    },
+  );
+}
+
+/**
+ * Watches the 10 s after a start: fails when the machine crash-loops (an unrequested non-zero
+ * exit after more than one restart), passes when the window ends without that.
+ */
+export async function smokeCheck(
+  ctx: DeployContext,
+  machine: Machine,
+  sinceSeq: number,
+): Promise<void> {
+  const crashed = (): boolean => crashLoopSince(ctx, machine.id, sinceSeq);
+  if (crashed()) throw smokeFailed(ctx, machine, sinceSeq);
+
+  const window = new AbortController();
+  const signal = linked(window.signal, ctx.signal);
+  const crash = ctx.events
+    .next({ type: 'machine.exited', machineId: machine.id }, signal, () => crashed())
+    .then(
+      () => true,
+      () => false,
+    );
+  const quiet = ctx.clock.sleep(SMOKE_CHECK_WINDOW_MS, signal, 'pause').then(
+    () => false,
+    () => false,
+  );
+  const failed = await Promise.race([crash, quiet]);
+  window.abort();
+  ctx.checkInterrupted();
+  if (failed) throw smokeFailed(ctx, machine, sinceSeq);
+}
+
+/** Waits until every check of the machine's config passes; prints `p/t` as it changes. */
+export async function waitHealthy(
+  ctx: DeployContext,
+  machine: Machine,
+  lineKey: string,
+  slot: StatusSlot | undefined,
+): Promise<void> {
+  const total = resolveChecks(machine.config).length;
+  if (total === 0) return;
+
+  const label = machineLabel(machine);
+  let shown = -1;
+  const passing = (): number =>
+    ctx.platform.health.checks(machine.id).filter((check) => check.status === 'passing').length;
+  const poll = async (signal: AbortSignal): Promise<true> => {
+    for (;;) {
+      const count = passing();
+      if (count !== shown) {
+        shown = count;
+        ctx.status(
+          lineKey,
+          'running',
+          `Waiting for ${label} to become healthy: ${count}/${total}`,
+          slot,
+          machine.id,
+        );
+      }
+      if (count === total) return true;
+      await ctx.clock.sleep(HEALTH_POLL_INTERVAL_MS, signal, 'pause');
+    }
+  };
+
+  if ((await withDeadline(ctx, ctx.options.waitTimeoutMs, poll)) === true) return;
+  throw deployError(
+    DEPLOY_ERROR_CODES.waitHealthy,
+    `timeout reached waiting for health checks to pass for machine ${machine.id}: context deadline exceeded`,
+    { hint: WAIT_TIMEOUT_HINT.replace('try increasing', 'increase') },
+  );
+}
+
+/** The last log lines of a machine as flyctl quotes them: `<RFC3339 time> <message>`. */
+export function lastLogLines(ctx: DeployContext, machineId: string, since?: number): string[] {
+  return ctx.platform.logs
+    .query({ app: ctx.app, machineId, since, limit: LOG_TAIL_LINES })
+    .map((entry) => `${new Date(entry.platformTime).toISOString()} ${entry.message.trimStart()}`);
+}
+
+/**
+ * Runs `work` until it resolves or `timeoutMs` (a deadline: never scaled by --speed) passes;
+ * resolves to undefined on timeout. The caller's interrupt rethrows.
+ */
+export async function withDeadline<T>(
+  ctx: DeployContext,
+  timeoutMs: number,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T | undefined> {
+  const done = new AbortController();
+  const signal = linked(done.signal, ctx.signal);
+  const timedOut = Symbol('timeout');
+  const deadline =
+    timeoutMs > 0
+      ? ctx.clock.sleep(timeoutMs, signal, 'deadline').then(
+          () => timedOut,
+          () => timedOut,
+        )
+      : new Promise<typeof timedOut>(() => undefined);
+  try {
+    const result = await Promise.race([work(signal), deadline]);
+    ctx.checkInterrupted();
+    return result === timedOut ? undefined : (result as T);
+  } finally {
+    done.abort();
+  }
+}
+
+function crashLoopSince(ctx: DeployContext, machineId: string, sinceSeq: number): boolean {
+  return ctx.events
+    .query({ type: 'machine.exited', machineId })
+    .some(
+      (exit) =>
+        exit.seq > sinceSeq && !exit.requestedStop && exit.exitCode !== 0 && exit.restartCount > 1,
+    );
+}
+
+function smokeFailed(ctx: DeployContext, machine: Machine, sinceSeq: number) {
+  const since = ctx.events.query({ machineId: machine.id }).find((e) => e.seq > sinceSeq);
+  const lines = lastLogLines(ctx, machine.id, since?.platformTime);
+  return deployError(
+    DEPLOY_ERROR_CODES.smokeChecks,
+    `smoke checks for ${machine.id} failed: the app appears to be crashing`,
+    {
+      hint:
+        `Smoke checks for ${machine.id} failed: the app appears to be crashing\n` +
+        `Check its logs: here's the last lines below, or run 'fly logs -i ${machine.id}':\n` +
+        lines.join('\n'),
+    },
+  );
+}
+
+function linked(own: AbortSignal, outer: AbortSignal | undefined): AbortSignal {
+  return outer === undefined ? own : AbortSignal.any([own, outer]);
+}
