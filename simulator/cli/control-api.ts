@@ -33,7 +33,7 @@ export interface MachineView {
   readonly hostPorts: Readonly<Record<string, number>>;
 }
 
-export type ReleaseStatus = 'running' | 'complete' | 'failed' | 'interrupted';
+export type ReleaseStatus = 'pending' | 'running' | 'complete' | 'failed' | 'interrupted';
 
 export interface ReleaseView {
   readonly version: number;

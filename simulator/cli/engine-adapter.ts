@@ -1,19 +1,41 @@
-// Wires the DeployEngine port to simulator/deploy and simulator/report.
+// Wires the DeployEngine port to simulator/deploy (deployApp, secretsDeploy) and
+// simulator/report (ConsoleReporter).
 
-import { FlysimError } from '../errors.js';
+import { Writable } from 'node:stream';
+import { deployApp } from '../deploy/deploy-app.js';
+import { secretsDeploy } from '../deploy/secrets-deploy.js';
+import { ConsoleReporter } from '../report/console-reporter.js';
+import type { StreamSink } from './control-api.js';
 import type { DeployEngine } from './deploy-engine.js';
-
-function missing(what: string): FlysimError {
-  return new FlysimError('FLYSIM_DEPLOY_ENGINE_MISSING', `${what} is not available in this build`, {
-    hint: 'the deploy engine (simulator/deploy/deploy-app.ts) has not landed yet (issue #6)',
-  });
-}
 
 /** The engine of this build. */
 export function createDeployEngine(): DeployEngine {
   return {
-    deploy: async () => Promise.reject(missing('deploy')),
-    secretsDeploy: async () => Promise.reject(missing('the restart-only secrets deploy')),
-    report: () => ({ close: () => undefined }),
+    deploy: (request, { platform }) => deployApp(request, { platform }),
+    secretsDeploy: (request, { platform }) =>
+      secretsDeploy({ app: request.app, signal: request.signal }, { platform }),
+    report: (platform, sink) => new ConsoleReporter(platform.events, reporterOptions(sink)),
   };
+}
+
+/** Under --json the result object owns stdout: flyctl's lines go to stderr, without the error. */
+function reporterOptions(sink: StreamSink) {
+  const json = sink.presentation.mode === 'json';
+  const err = sinkStream((text) => sink.err(text));
+  return {
+    out: json ? err : sinkStream((text) => sink.out(text)),
+    err,
+    mode: json ? ('plain' as const) : sink.presentation.mode,
+    color: sink.presentation.color,
+    errors: !json,
+  };
+}
+
+function sinkStream(write: (text: string) => void): Writable {
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, callback) {
+      write(chunk.toString());
+      callback();
+    },
+  });
 }

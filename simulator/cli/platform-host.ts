@@ -59,7 +59,6 @@ export class PlatformHost implements ControlHost {
   readonly platform: Platform;
   readonly clock: ScaledClock;
   readonly #options: PlatformHostOptions;
-  readonly #releases: ReleaseView[] = [];
   readonly #deploys = new Set<{ controller: AbortController; done: Promise<unknown> }>();
   #proxy: EdgeProxy | undefined;
   #proxyNote: string | undefined = 'the edge proxy has not started yet';
@@ -122,7 +121,7 @@ export class PlatformHost implements ControlHost {
 
   async status(): Promise<StatusView> {
     const { app, runId, speed, configPath } = this.#options;
-    const latest = [...this.#releases].reverse().find((r) => r.status === 'complete');
+    const latest = this.platform.releases.current(app);
     const proxy = this.#proxyView();
     const machines = await this.machines();
     return {
@@ -141,7 +140,11 @@ export class PlatformHost implements ControlHost {
   }
 
   async releases(): Promise<readonly ReleaseView[]> {
-    return [...this.#releases];
+    return this.platform.releases.list(this.#options.app).map((release) => ({
+      ...{ version: release.version, status: release.status, image: release.image },
+      description: release.reason === 'secrets' ? 'Secrets updated' : 'Release',
+      createdAt: iso(release.createdAt),
+    }));
   }
 
   async checks(): Promise<readonly CheckView[]> {
@@ -174,7 +177,7 @@ export class PlatformHost implements ControlHost {
     signal: AbortSignal,
   ): Promise<DeployResult> {
     const { configPath } = this.#options;
-    return this.#exclusive(sink, signal, 'Release', (engine, deps, aborted) =>
+    return this.#exclusive(sink, signal, (engine, deps, aborted) =>
       engine.deploy(
         { configPath, env: request.env, explain: request.explain, signal: aborted },
         deps,
@@ -271,7 +274,7 @@ export class PlatformHost implements ControlHost {
 
   #restartOnly(sink: StreamSink, signal: AbortSignal): Promise<DeployResult> {
     const { app, configPath } = this.#options;
-    return this.#exclusive(sink, signal, 'Secrets updated', (engine, deps, aborted) =>
+    return this.#exclusive(sink, signal, (engine, deps, aborted) =>
       engine.secretsDeploy({ app, configPath, signal: aborted }, deps),
     );
   }
@@ -280,7 +283,6 @@ export class PlatformHost implements ControlHost {
   async #exclusive(
     sink: StreamSink,
     signal: AbortSignal,
-    description: string,
     run: (
       engine: DeployEngine,
       deps: { platform: Platform; proxy: EdgeProxy | undefined },
@@ -301,29 +303,13 @@ export class PlatformHost implements ControlHost {
     this.#deploys.add(entry);
 
     try {
-      const result = await done;
-      this.#record(result, description, controller.signal.aborted);
-      return result;
+      return await done;
     } finally {
       this.#deploys.delete(entry);
       signal.removeEventListener('abort', forward);
       reporter.close();
       this.#deploying = false;
     }
-  }
-
-  #record(result: DeployResult, description: string, interrupted: boolean): void {
-    if (result.release.version <= 0) return;
-
-    const status =
-      result.status === 'succeeded' ? 'complete' : interrupted ? 'interrupted' : 'failed';
-    const release: ReleaseView = {
-      ...{ version: result.release.version, status, description },
-      ...{ image: result.release.image, createdAt: iso(this.clock.now()) },
-    };
-    const at = this.#releases.findIndex((r) => r.version === release.version);
-    if (at === -1) this.#releases.push(release);
-    else this.#releases[at] = release;
   }
 
   #appMachines(): Machine[] {
