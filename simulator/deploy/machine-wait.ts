@@ -33,33 +33,49 @@ export async function waitStarted(ctx: DeployContext, machine: Machine): Promise
 }
 
 /**
- * Watches the 10 s after a start: fails when the machine crash-loops (an unrequested non-zero
- * exit after more than one restart), passes when the window ends without that.
+ * flyctl's smoke checks: passes once the machine has been up for the 10 s window since its last
+ * start (a pause: scaled by --speed) without exiting; fails when it crash-loops (an unrequested
+ * non-zero exit after more than one restart). Measuring uptime rather than a fixed window keeps a
+ * crash loop visible at any speed, since containers restart at their real pace. Bounded by
+ * wait_timeout (a deadline).
  */
 export async function smokeCheck(
   ctx: DeployContext,
   machine: Machine,
   sinceSeq: number,
 ): Promise<void> {
-  const crashed = (): boolean => crashLoopSince(ctx, machine.id, sinceSeq);
-  if (crashed()) throw smokeFailed(ctx, machine, sinceSeq);
+  const passed = await withDeadline(ctx, ctx.options.waitTimeoutMs, async (signal) => {
+    for (;;) {
+      if (crashLoopSince(ctx, machine.id, sinceSeq)) return false;
+      const remainingMs = SMOKE_CHECK_WINDOW_MS - uptimeMs(ctx, machine, sinceSeq);
+      if (machine.state === 'started' && remainingMs <= 0) return true;
+      await untilExitOr(ctx, machine, Math.max(remainingMs, 100), signal);
+    }
+  });
+  if (passed !== true) throw smokeFailed(ctx, machine, sinceSeq);
+}
 
-  const window = new AbortController();
-  const signal = linked(window.signal, ctx.signal);
-  const crash = ctx.events
-    .next({ type: 'machine.exited', machineId: machine.id }, signal, () => crashed())
-    .then(
-      () => true,
-      () => false,
-    );
-  const quiet = ctx.clock.sleep(SMOKE_CHECK_WINDOW_MS, signal, 'pause').then(
-    () => false,
-    () => false,
+/** Platform ms the current container has run, 0 when none runs. */
+function uptimeMs(ctx: DeployContext, machine: Machine, sinceSeq: number): number {
+  const moves = ctx.events.query({ type: 'machine.state_changed', machineId: machine.id });
+  const lastStart = moves.filter((e) => e.seq > sinceSeq && e.to === 'started').at(-1);
+  if (lastStart === undefined || machine.state !== 'started') return 0;
+  return ctx.clock.now() - lastStart.platformTime;
+}
+
+async function untilExitOr(ctx: DeployContext, machine: Machine, ms: number, signal: AbortSignal) {
+  const done = new AbortController();
+  const both = AbortSignal.any([done.signal, signal]);
+  const exited = ctx.events.next({ type: 'machine.exited', machineId: machine.id }, both);
+  const started = ctx.events.next(
+    { type: 'machine.state_changed', machineId: machine.id },
+    both,
+    (event) => event.to === 'started',
   );
-  const failed = await Promise.race([crash, quiet]);
-  window.abort();
-  ctx.checkInterrupted();
-  if (failed) throw smokeFailed(ctx, machine, sinceSeq);
+  const slept = ctx.clock.sleep(ms, both, 'pause');
+  await Promise.race([exited, started, slept]).catch(() => undefined);
+  done.abort();
+  await Promise.allSettled([exited, started, slept]);
 }
 
 /** Waits until every check of the machine's config passes; prints `p/t` as it changes. */

@@ -57,6 +57,8 @@ export interface MachineDeps {
   readonly newVersion: () => string;
   /** Starts the health checks of a fresh incarnation. */
   readonly startCompanion?: (run: MachineRunView) => RunCompanion;
+  /** Runs before a running container is signalled (the edge proxy drains the machine). */
+  readonly beforeHalt?: (machine: Machine) => Promise<unknown>;
 }
 
 export interface MachineInit {
@@ -320,6 +322,9 @@ export class Machine {
     if (!run) return;
 
     this.#stopRequested = true;
+    await this.#deps.beforeHalt?.(this).catch(() => {
+      // A drain that fails must not keep a machine from stopping; the proxy logged why.
+    });
     run.companion?.stop();
     const killSignal = signal ?? this.#config.killSignal ?? DEFAULT_KILL_SIGNAL;
     await this.#signal(run, killSignal);

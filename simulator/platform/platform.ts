@@ -51,6 +51,7 @@ export class Platform {
   readonly #options: PlatformOptions;
   readonly #machines = new Map<string, Machine>();
   readonly #services: BackingService[] = [];
+  readonly #haltHooks = new Set<(machineId: string) => Promise<unknown>>();
   readonly #newVersion: (platformTimeMs: number) => string;
   #opening: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -118,6 +119,15 @@ export class Platform {
     const machine = await this.createMachine(app, config);
     await machine.start();
     return machine;
+  }
+
+  /**
+   * Runs `hook` before any running machine is signalled to stop (update, stop, restart,
+   * destroy), so the edge proxy can drain it first; returns the function that removes it.
+   */
+  addHaltHook(hook: (machineId: string) => Promise<unknown>): () => void {
+    this.#haltHooks.add(hook);
+    return () => void this.#haltHooks.delete(hook);
   }
 
   machines(app?: string): Machine[] {
@@ -190,6 +200,8 @@ export class Platform {
       secrets: () => this.#secretsForStart(app),
       newVersion: () => this.#newVersion(clock.now()),
       startCompanion: (run) => this.health.startChecks(run),
+      beforeHalt: (machine) =>
+        Promise.allSettled([...this.#haltHooks].map((hook) => hook(machine.id))),
     };
   }
 
