@@ -18,7 +18,7 @@ import { findPlatform, frameWriter, type Connection } from './connect.js';
 import { EXIT, type CliContext } from './context.js';
 import type { DeployCommandRequest, StreamSink } from './control-api.js';
 import { notRunning } from './control-client.js';
-import { createPlatform } from './platform-runner.js';
+import { createPlatform, runIdFromEnv } from './platform-runner.js';
 import { resolvePresentation, type Presentation } from './presentation.js';
 import { resolveStateDir } from './state-file.js';
 import { CONFIG_FLAG, JSON_FLAG } from './talk-commands.js';
@@ -89,6 +89,7 @@ export async function deployOnce(
     {
       ...{ loaded, speed, ...services, proxy: true, control: false },
       stateDir: resolveStateDir(ctx.env, ctx.cwd, loaded.path),
+      ...runIdFromEnv(ctx.env),
     },
     'once',
   );

@@ -7,6 +7,8 @@ import type { ProxyService } from '../platform/proxy/options.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { DockerRuntime } from '../runtime/docker-runtime.js';
 import type { LoadedApp } from './app-config-loader.js';
+import { usageError } from './args.js';
+import type { Env } from './context.js';
 import { ControlServer } from './control-server.js';
 import type { DeployEngine } from './deploy-engine.js';
 import { createDeployEngine } from './engine-adapter.js';
@@ -25,6 +27,8 @@ export interface RunnerOptions {
   /** Serve the control API and write control.json (not for `deploy --once`). */
   readonly control: boolean;
   readonly onShutdownRequested?: () => void;
+  /** The `dev.flysim.run` label value (FLYSIM_RUN_ID). @default `<kind>-<app>-<ulid>` */
+  readonly runId?: string;
   /** Injected by tests. */
   readonly runtime?: ContainerRuntime;
   readonly engine?: DeployEngine;
@@ -62,7 +66,7 @@ export function createPlatform(
   kind: string,
 ): RunningPlatform & { open(): Promise<void> } {
   const { loaded, stateDir } = options;
-  const runId = newRunId(kind, loaded.config.app);
+  const runId = options.runId ?? newRunId(kind, loaded.config.app);
   const runtime = options.runtime ?? new DockerRuntime();
   const host = new PlatformHost({
     ...{ app: loaded.config.app, configPath: loaded.path, stateDir, runId },
@@ -110,4 +114,16 @@ export function createPlatform(
     },
   };
   return running;
+}
+
+/** FLYSIM_RUN_ID names the run (its label), so CI can find and remove what a run created. */
+export function runIdFromEnv(env: Env): { runId?: string } {
+  const runId = env['FLYSIM_RUN_ID'];
+  if (runId === undefined || runId === '') return {};
+  if (/^[a-z0-9][a-z0-9_.-]{0,62}$/.test(runId)) return { runId };
+
+  throw usageError(
+    `FLYSIM_RUN_ID must be lower-case letters, digits, '.', '_' or '-' (at most 63), got "${runId}"`,
+    'unset it to get a generated run id',
+  );
 }
