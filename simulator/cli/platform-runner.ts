@@ -101,12 +101,13 @@ export function createPlatform(
     },
     close: () => {
       closing ??= (async () => {
-        // The state file first: from here on, commands say no platform runs.
-        await removeControlState(stateDir, runId);
+        // The control API first, so no command starts work now; the state file last, so
+        // `flysim down` (which waits for it to go) returns once everything is removed.
         await Promise.allSettled([server?.close()]);
         try {
           await host.close();
         } finally {
+          await removeControlState(stateDir, runId);
           if (options.runtime === undefined) await runtime.close();
         }
       })();
