@@ -1,17 +1,13 @@
 import { channel } from 'node:diagnostics_channel';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Balancer } from './balancer.js';
 import { ensureEdgeCertificate, type EdgeCertificate } from './certificate.js';
 import type { Upstream } from './directory.js';
+import { Exchange, stripIpv6Prefix, type ExchangeOwner } from './exchange.js';
 import { PoolForwarder } from './forwarder.js';
-import {
-  clientResponseHeaders,
-  newRequestId,
-  upstreamRequestHeaders,
-  viaValue,
-} from './headers.js';
+import { newRequestId, upstreamRequestHeaders, viaValue } from './headers.js';
 import {
   createRouteServer,
   listen,
@@ -67,16 +63,6 @@ export interface DrainResult {
   readonly timedOut: boolean;
 }
 
-interface Exchange {
-  readonly route: PortRoute;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly edge: EdgeIdentity;
-  readonly startedMs: number;
-  readonly abort: AbortController;
-  upstream: Upstream | undefined;
-}
-
 /** Close code for WebSockets of a machine that is stopping (RFC 6455 "going away"). */
 const GOING_AWAY = 1001;
 /** nginx's status for a request whose client closed the connection first. */
@@ -99,6 +85,11 @@ export class EdgeProxy {
   readonly #server: string;
   readonly #drainedSeenStopped = new Map<string, boolean>();
   readonly #unsubscribe: () => void;
+  readonly #identity: { readonly server: string; readonly region: string };
+  readonly #owner: ExchangeOwner = {
+    forwarded: (exchange, error) => this.#forwarded(exchange, error),
+    closed: () => this.#closed(),
+  };
   #inFlight = 0;
   #idle: (() => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -118,6 +109,7 @@ export class EdgeProxy {
       headersTimeoutMs: options.upstreamHeadersTimeoutMs,
     });
     this.#server = `Fly/flysim (${new Date(options.clock.now()).toISOString().slice(0, 10)})`;
+    this.#identity = { server: this.#server, region: options.region };
     this.#unsubscribe = options.directory.subscribe(() => this.#onDirectoryChange());
   }
 
@@ -240,12 +232,8 @@ export class EdgeProxy {
   }
 
   #onRequest(route: PortRoute, req: IncomingMessage, res: ServerResponse): void {
-    const exchange: Exchange = {
-      ...{ route, req, res, upstream: undefined, startedMs: performance.now() },
-      ...{ edge: this.#edge(req), abort: new AbortController() },
-    };
-    this.#begin();
-    res.once('close', () => this.#ended(exchange));
+    const exchange = new Exchange(this.#owner, route, req, res, this.#identity);
+    this.#inFlight++;
     if (this.#closing || this.#destroying) res.shouldKeepAlive = false;
     if (route.forceHttps) return this.#redirect(exchange);
 
@@ -268,26 +256,21 @@ export class EdgeProxy {
     if ('upstream' in acquired) return this.#forward(exchange, acquired.upstream);
 
     this.#proxyLog(undefined, 'error', noCandidateLogLine(acquired.none));
-    sendText(exchange.res, 503, noCandidateBody(acquired.none, waitMs), exchange.edge);
+    sendText(exchange.res, 503, noCandidateBody(acquired.none, waitMs), exchange);
     this.#served(exchange, 503, 'PR04');
   }
 
   #forward(exchange: Exchange, upstream: Upstream): void {
-    exchange.upstream = upstream;
-    const { req, res, edge, route } = exchange;
-    const headers = upstreamRequestHeaders(req, this.#hop(route, req, edge));
-    this.#forwarder.forward(upstream.address ?? '', {
-      ...{ req, res, headers, signal: exchange.abort.signal },
-      onResponse: (status: number, upstreamHeaders: IncomingHttpHeaders) =>
-        res.writeHead(status, clientResponseHeaders(upstreamHeaders, edge)),
-      onDone: (error: Error | undefined) => this.#forwarded(exchange, upstream, error),
-    });
+    exchange.prepare(upstream, this.#options.region);
+    this.#forwarder.forward(upstream.address ?? '', exchange);
   }
 
-  #forwarded(exchange: Exchange, upstream: Upstream, error: Error | undefined): void {
+  #forwarded(exchange: Exchange, error: Error | undefined): void {
+    const upstream = exchange.upstream;
+    if (!upstream) return;
     this.#balancer.release(upstream.machineId);
     const { res } = exchange;
-    if (exchange.abort.signal.aborted) return this.#served(exchange, CLIENT_CLOSED, undefined);
+    if (exchange.clientGone) return this.#served(exchange, CLIENT_CLOSED, undefined);
     if (!error) return this.#served(exchange, res.statusCode, undefined);
 
     const code = upstreamErrorCode(error);
@@ -308,15 +291,15 @@ export class EdgeProxy {
       res.destroy();
       return this.#served(exchange, res.statusCode, code);
     }
-    sendText(res, 502, badGatewayBody(code), exchange.edge);
+    sendText(res, 502, badGatewayBody(code), exchange);
     this.#served(exchange, 502, code);
   }
 
   #redirect(exchange: Exchange): void {
-    const { req, res, edge, route } = exchange;
+    const { req, res, route } = exchange;
     const httpsPort = this.#httpsPortFor(route);
     const location = redirectLocation(req.headers.host, req.url ?? '/', httpsPort);
-    sendText(res, 301, `301 Moved Permanently: ${location}\n`, edge, { location });
+    sendText(res, 301, `301 Moved Permanently: ${location}\n`, exchange, { location });
     this.#served(exchange, 301, undefined);
   }
 
@@ -436,7 +419,7 @@ export class EdgeProxy {
     requestChannel.publish({
       ...{ app: this.#options.app, machineId: upstream?.machineId, port: route.port },
       ...{ method: req.method ?? 'GET', url: req.url ?? '/', status, latencyMs },
-      requestId: exchange.edge.requestId,
+      requestId: exchange.requestId,
     } satisfies RequestDiagnostic);
   }
 
@@ -449,10 +432,17 @@ export class EdgeProxy {
     errorCode: ProxyErrorCode | undefined,
   ): number {
     const latencyMs = Math.round((performance.now() - startedMs) * 1000) / 1000;
+    // One flat literal: this runs for every request, and spread groups allocate.
     this.#options.events.append({
-      ...{ type: 'proxy.request_served', app: this.#options.app, machineId: upstream?.machineId },
-      ...{ releaseVersion: upstream?.releaseVersion, port: route.port, method, status },
-      ...{ latencyMs, errorCode },
+      type: 'proxy.request_served',
+      app: this.#options.app,
+      machineId: upstream?.machineId,
+      releaseVersion: upstream?.releaseVersion,
+      port: route.port,
+      method,
+      status,
+      latencyMs,
+      errorCode,
     });
     return latencyMs;
   }
@@ -530,17 +520,7 @@ export class EdgeProxy {
     }
   }
 
-  /** A response closed before it finished means the client went away: stop the machine's side. */
-  #ended(exchange: Exchange): void {
-    if (!exchange.res.writableFinished) exchange.abort.abort();
-    this.#end();
-  }
-
-  #begin(): void {
-    this.#inFlight++;
-  }
-
-  #end(): void {
+  #closed(): void {
     this.#inFlight--;
     if (this.#inFlight === 0) this.#idle?.();
   }
@@ -606,9 +586,4 @@ function bytesRead(error: Error): number | undefined {
   const socket: unknown = 'socket' in error ? error.socket : undefined;
   if (typeof socket !== 'object' || socket === null || !('bytesRead' in socket)) return undefined;
   return typeof socket.bytesRead === 'number' ? socket.bytesRead : undefined;
-}
-
-function stripIpv6Prefix(address: string | undefined): string {
-  if (!address) return '';
-  return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }
