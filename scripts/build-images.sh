@@ -18,6 +18,15 @@ log() { printf '[images] %s\n' "$*" >&2; }
 
 has_image() { docker image inspect "$1" >/dev/null 2>&1; }
 
+# A deploy tags a stand-in under its official name (so any Dockerfile builds unchanged); such a
+# tag carries the stand-in's label and does not count as the official image.
+has_official_image() {
+  local stand_in_for
+  stand_in_for=$(docker image inspect --format '{{ index .Config.Labels "dev.flysim.stand-in-for" }}' \
+    "$1" 2>/dev/null) || return 1
+  [ -z "$stand_in_for" ] || [ "$stand_in_for" = '<no value>' ]
+}
+
 # A pull fails within milliseconds where no registry is reachable; the timeout guards a hang.
 try_pull() {
   [ "${FLYSIM_OFFLINE:-}" = 1 ] && return 1
@@ -130,6 +139,10 @@ build_stand_in() {
   quietly docker build --label "dev.flysim.inputs=$hash" --label "dev.flysim.stand-in-for=$official" \
     --build-arg "BASE=$base_image" --build-arg "NODE_VERSION=$node_version" \
     --build-arg "NPM_VERSION=$npm_version" -t "$stand_in" "$dir"
+  # A deploy's tag of the old stand-in under the official name moves to the new one.
+  if has_image "$official" && ! has_official_image "$official"; then
+    docker tag "$stand_in" "$official"
+  fi
   # The image this one replaces would linger untagged.
   [ -n "$previous" ] && docker image rm "$previous" >/dev/null 2>&1 || true
   log "$official -> $stand_in ($(image_size "$stand_in"))"
@@ -148,7 +161,7 @@ main() {
 
   local official stand_in context
   while read -r official stand_in context; do
-    if has_image "$official" || try_pull "$official"; then
+    if has_official_image "$official" || try_pull "$official"; then
       log "$official (official image)"
       continue
     fi

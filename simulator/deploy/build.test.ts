@@ -30,6 +30,7 @@ describe('build: base images and stand-ins', () => {
       labels: {},
       env: [],
       cmd: [],
+      sizeBytes: 172_000_000,
     };
     h.runtime.images.set('flysim/node:20-bookworm-slim', info);
     h.program('v1');
@@ -47,6 +48,18 @@ describe('build: base images and stand-ins', () => {
       ]),
     );
     expect(h.runtime.images.has('registry.fly.io/shop:v1')).toBe(true);
+  });
+
+  it('should print the pushed image and its size as flyctl does', async () => {
+    h = deployHarness();
+    h.program('v1');
+    await h.drive(
+      deployApp({ configPath: h.configPath, imageLabel: 'v1' }, { platform: h.platform }),
+    );
+
+    expect(h.lines()).toEqual(
+      expect.arrayContaining(['info image: registry.fly.io/shop:v1', 'info image size: 119 MB']),
+    );
   });
 
   it('should fail the build phase with flyctl text when the Dockerfile is missing', async () => {

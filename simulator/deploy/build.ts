@@ -32,7 +32,7 @@ export async function buildImage(
   const tag = deploymentTag(ctx.app, request.imageLabel);
   try {
     await useStandIns(ctx, await readFile(join(contextDir, dockerfile), 'utf8'), request);
-    await ctx.platform.runtime.buildImage(
+    const image = await ctx.platform.runtime.buildImage(
       {
         ...{ contextDir, dockerfile, tag, target: request.buildTarget ?? config.build.target },
         buildArgs: { ...config.build.args, ...request.buildArgs },
@@ -41,10 +41,10 @@ export async function buildImage(
       },
       ctx.signal,
     );
+    return { tag, sizeBytes: image.sizeBytes };
   } catch (error) {
     throw buildFailed(error);
   }
-  return { tag, sizeBytes: undefined };
 }
 
 /** `--image` / `[build] image`: an image the engine already holds, retagged for the release. */
@@ -55,7 +55,7 @@ export async function useExistingImage(ctx: DeployContext, image: string): Promi
   }
   const tag = deploymentTag(ctx.app);
   await runtime.tagImage(image, tag);
-  return { tag, sizeBytes: undefined };
+  return { tag, sizeBytes: (await runtime.inspectImage(tag))?.sizeBytes };
 }
 
 /** The base images a Dockerfile's FROM lines name, with `${ARG}` defaults and build args applied. */

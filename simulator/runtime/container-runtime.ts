@@ -98,6 +98,8 @@ export interface ImageInfo {
   readonly labels: Readonly<Record<string, string>>;
   readonly env: readonly string[];
   readonly cmd: readonly string[];
+  /** Uncompressed size on the engine, as `docker image ls` shows it. */
+  readonly sizeBytes: number;
 }
 
 export type BackingServiceKind = 'postgres' | 'redis';

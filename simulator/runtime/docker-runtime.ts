@@ -74,7 +74,7 @@ export class DockerRuntime implements ContainerRuntime {
       const info = await this.#docker.getImage(name).inspect();
       return {
         ...{ id: info.Id, tags: info.RepoTags ?? [], labels: info.Config.Labels ?? {} },
-        ...{ env: info.Config.Env ?? [], cmd: info.Config.Cmd ?? [] },
+        ...{ env: info.Config.Env ?? [], cmd: info.Config.Cmd ?? [], sizeBytes: info.Size },
       };
     } catch (error) {
       if (statusCode(error) === 404) return undefined;

@@ -83,6 +83,9 @@ const DEFAULT_PROGRAM: FakeProgram = {};
 const FIRST_HOST_PORT = 40_000;
 
 /** An in-memory ContainerRuntime driven by a Clock, for unit tests of the platform. */
+/** What every fake image weighs: a size the console can print. */
+export const FAKE_IMAGE_BYTES = 119_000_000;
+
 export class FakeRuntime implements ContainerRuntime {
   readonly #clock: Clock;
   readonly #containers = new Map<string, FakeContainer>();
@@ -156,6 +159,7 @@ export class FakeRuntime implements ContainerRuntime {
       labels: spec.labels ?? {},
       env: [],
       cmd: [],
+      sizeBytes: FAKE_IMAGE_BYTES,
     };
     this.images.set(spec.tag, info);
     return info;
