@@ -480,6 +480,23 @@ describe('the edge proxy: hostile clients', () => {
         ca,
       }),
     ).toMatch(/^HTTP\/1.1 400 /);
+    expect(
+      await rawExchange(port, 'GET http://elsewhere.example/ HTTP/1.1\r\nHost: x\r\n\r\n', {
+        tls: true,
+        ca,
+      }),
+    ).toMatch(/^HTTP\/1.1 400 /);
+    expect(
+      await rawExchange(port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', {
+        tls: true,
+        ca,
+      }),
+    ).toMatch(/^HTTP\/1.1 400 /);
+    const badMethod = await rawExchange(port, 'FOO\x01 / HTTP/1.1\r\nHost: x\r\n\r\n', {
+      tls: true,
+      ca,
+    });
+    expect(badMethod).toMatch(/^HTTP\/1.1 400 /);
     const big = `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(8_000)}\r\n\r\n`;
     expect(await rawExchange(port, big, { tls: true, ca })).toMatch(/^HTTP\/1.1 431 /);
     expect((await json(harness, '/still-fine')).status).toBe(200);
@@ -520,6 +537,55 @@ describe('the edge proxy: hostile clients', () => {
       .query({ type: 'proxy.request_served' })
       .map((event) => event.status);
     expect(statuses).toContain(499);
+    expect(harness.proxy.load('a0000000000001')).toBe(0);
+  });
+});
+
+describe('the edge proxy: garbage', () => {
+  it('should survive 150 random inputs on both ports and keep serving', async () => {
+    harness = await startProxy({
+      services: [
+        sampleService({
+          ports: [
+            { port: 80, handlers: ['http'], forceHttps: false },
+            { port: 443, handlers: ['tls', 'http'], forceHttps: false },
+          ],
+        }),
+      ],
+      headersTimeoutMs: 1_000,
+      requestTimeoutMs: 1_000,
+    });
+    harness.directory.set(8080, upstream('a0000000000001', machineA.address));
+    let seed = 42;
+    const random = (): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const prefixes = [
+      '',
+      'GET / HTTP/1.1\r\n',
+      'GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n',
+      'POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n',
+    ];
+    const inputs = Array.from({ length: 150 }, (_, index) => {
+      const noise = Buffer.from(
+        Array.from({ length: Math.floor(random() * 300) }, () => Math.floor(random() * 256)),
+      );
+      return {
+        bytes: Buffer.concat([Buffer.from(prefixes[index % prefixes.length] ?? ''), noise]),
+        tls: index % 2 === 0,
+      };
+    });
+
+    for (let start = 0; start < inputs.length; start += 15)
+      await Promise.all(
+        inputs
+          .slice(start, start + 15)
+          .map(({ bytes, tls }) =>
+            rawExchange(harness.proxy.hostPort(tls ? 443 : 80) ?? 0, bytes, {
+              tls,
+              ca: harness.proxy.certificate.certPem,
+            }).catch(() => ''),
+          ),
+      );
+    expect((await json(harness, '/after-garbage')).status).toBe(200);
     expect(harness.proxy.load('a0000000000001')).toBe(0);
   });
 });

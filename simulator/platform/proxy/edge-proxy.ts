@@ -235,6 +235,7 @@ export class EdgeProxy {
     const exchange = new Exchange(this.#owner, route, req, res, this.#identity);
     this.#inFlight++;
     if (this.#closing || this.#destroying) res.shouldKeepAlive = false;
+    if (!req.url?.startsWith('/')) return this.#badTarget(exchange);
     if (route.forceHttps) return this.#redirect(exchange);
 
     const upstream = this.#balancer.tryAcquire(
@@ -242,7 +243,26 @@ export class EdgeProxy {
       route.service.concurrency,
     );
     if (upstream) return this.#forward(exchange, upstream);
-    void this.#forwardWhenRoutable(exchange);
+    this.#forwardWhenRoutable(exchange).catch((error: unknown) => this.#failed(exchange, error));
+  }
+
+  /** An absolute-form or `*` target: Fly's edge serves origin-form paths only. */
+  #badTarget(exchange: Exchange): void {
+    exchange.res.shouldKeepAlive = false;
+    sendText(exchange.res, 400, '400 Bad Request: the request target must be a path\n', exchange);
+    this.#served(exchange, 400, undefined);
+  }
+
+  /** A bug must cost one request, never the proxy. */
+  #failed(exchange: Exchange, error: unknown): void {
+    upstreamErrorChannel.publish({
+      app: this.#options.app,
+      machineId: undefined,
+      code: 'PU02',
+      error,
+    });
+    if (!exchange.res.headersSent) sendText(exchange.res, 502, badGatewayBody('PU02'), exchange);
+    else exchange.res.destroy();
   }
 
   async #forwardWhenRoutable(exchange: Exchange): Promise<void> {
@@ -306,7 +326,7 @@ export class EdgeProxy {
   #onUpgrade(route: PortRoute, req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     const edge = this.#edge(req);
-    if (req.headers.upgrade?.toLowerCase() !== 'websocket')
+    if (req.headers.upgrade?.toLowerCase() !== 'websocket' || !req.url?.startsWith('/'))
       return sendRaw(
         socket,
         400,
@@ -322,7 +342,15 @@ export class EdgeProxy {
       );
       return sendRaw(socket, 301, 'Moved Permanently', '', edge, { location });
     }
-    void this.#upgradeWhenRoutable(route, req, socket, head, edge);
+    this.#upgradeWhenRoutable(route, req, socket, head, edge).catch((error: unknown) => {
+      upstreamErrorChannel.publish({
+        app: this.#options.app,
+        machineId: undefined,
+        code: 'PU02',
+        error,
+      });
+      sendRaw(socket, 502, 'Bad Gateway', badGatewayBody('PU02'), edge);
+    });
   }
 
   async #upgradeWhenRoutable(
@@ -356,9 +384,14 @@ export class EdgeProxy {
       headers: upstreamRequestHeaders(req, this.#hop(route, req, edge)),
       handshakeTimeoutMs: this.#options.upstreamHeadersTimeoutMs,
     };
-    this.#relays.open(req, socket, head, target, (outcome) =>
-      this.#upgraded(route, req, upstream, outcome, startedMs, socket),
-    );
+    try {
+      this.#relays.open(req, socket, head, target, (outcome) =>
+        this.#upgraded(route, req, upstream, outcome, startedMs, socket),
+      );
+    } catch (error) {
+      this.#balancer.release(upstream.machineId);
+      throw error;
+    }
   }
 
   #upgraded(

@@ -48,7 +48,13 @@ export class PoolForwarder {
       opaque: forwarding,
       signal: forwarding.signal,
     };
-    this.#pool(address).stream(options, writeHead, finished);
+    try {
+      this.#pool(address).stream(options, writeHead, finished);
+    } catch (error) {
+      // undici checks the request before sending it (a method or header it refuses); the
+      // exchange fails like any other, on the next tick as undici's own failures do.
+      process.nextTick(() => forwarding.onDone(asError(error)));
+    }
   }
 
   /** Closes the pools of addresses no longer in use (a machine's port changes on each start). */
@@ -105,6 +111,10 @@ function writeHead({
 
 function finished(error: Error | null, data: { opaque: Forwarding }): void {
   data.opaque.onDone(error ?? undefined);
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function hasBody(req: IncomingMessage): boolean {
