@@ -7,11 +7,12 @@ ARG BASE_IMAGE=node:20-bookworm-slim
 FROM ${BASE_IMAGE} AS builder
 WORKDIR /build
 
-# The CA bundle npm trusts on the build host (empty where none is configured). It stays in the
-# builder stages; nothing from here but the compiled app reaches the final image.
-COPY .npm-ca.pem /tmp/npm-ca.pem
-ENV NODE_EXTRA_CA_CERTS=/tmp/npm-ca.pem \
-    npm_config_update_notifier=false \
+# The CA bundle npm trusts on the build host, when one is given: flysim's build adds it to the
+# context as .npm-ca.pem (scripts/build-image.sh writes it). The bracket makes it optional, since
+# COPY fails only when nothing matches. It stays in the builder stages; nothing from here but the
+# compiled app and the production dependencies reaches the final image.
+COPY package.json .npm-ca.pe[m] /tmp/npm-ca/
+ENV npm_config_update_notifier=false \
     npm_config_fund=false \
     npm_config_audit=false
 
@@ -19,7 +20,8 @@ ENV NODE_EXTRA_CA_CERTS=/tmp/npm-ca.pem \
 # root's tools (TypeScript), and none of the simulator's.
 COPY package.json package-lock.json ./
 COPY service/package.json service/
-RUN npm ci --workspace service --include-workspace-root --ignore-scripts
+RUN if [ -s /tmp/npm-ca/.npm-ca.pem ]; then export NODE_EXTRA_CA_CERTS=/tmp/npm-ca/.npm-ca.pem; fi \
+ && npm ci --workspace service --include-workspace-root --ignore-scripts
 
 COPY tsconfig.json ./
 COPY service/tsconfig.build.json service/
@@ -28,6 +30,7 @@ RUN npm run build --workspace service
 
 FROM builder AS production-deps
 RUN rm -rf node_modules \
+ && if [ -s /tmp/npm-ca/.npm-ca.pem ]; then export NODE_EXTRA_CA_CERTS=/tmp/npm-ca/.npm-ca.pem; fi \
  && npm ci --workspace service --omit=dev --ignore-scripts \
  && rm -f node_modules/grupo-gad
 

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# `npm run simulate`: prepares what is missing (a Docker engine, the offline base images, npm's CA
-# for the sample image's build), then runs `flysim simulate`: Postgres and Redis, generated
+# `npm run simulate`: prepares what is missing (a Docker engine, the offline base images), then runs `flysim simulate`: Postgres and Redis, generated
 # secrets, the first deploy of the sample app, its URLs and timeline, then its logs until Ctrl-C,
 # which removes every container and network of the run. Under CI=true it exits after the deploy.
 # Arguments go to `flysim simulate` (e.g. `npm run simulate -- --speed 10`).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-ca_file="$root/.npm-ca.pem"
 
 log() { printf '[simulate] %s\n' "$*" >&2; }
 
@@ -23,24 +21,10 @@ ensure_engine() {
   exit 2
 }
 
-# The sample Dockerfile copies npm's CA into its builder stage (an empty file without one). It is
-# git-ignored and holds only the public certificate, so it stays for later deploys.
-ensure_ca_file() {
-  [ -f "$ca_file" ] && return 0
-  local cafile
-  cafile=$(npm config get cafile 2>/dev/null || true)
-  if [ -n "$cafile" ] && [ "$cafile" != null ] && [ "$cafile" != undefined ] && [ -f "$cafile" ]; then
-    cp "$cafile" "$ca_file"
-  else
-    : >"$ca_file"
-  fi
-}
-
 main() {
   ensure_engine
   log 'checking the base images (the first build of the offline stand-ins takes about two minutes)'
   bash "$root/scripts/build-images.sh" >&2
-  ensure_ca_file
 
   cd "$root"
   # exec: flysim gets Ctrl-C and SIGTERM itself, and tears the run down before it exits.

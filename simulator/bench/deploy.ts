@@ -3,11 +3,11 @@
 // the containers' own work (release command, stops, starts) and the platform's scaled waits.
 // flysim's overhead is the rest, as a share of the total (target: under 10 %).
 
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { npmCaFile } from '../cli/npm-ca.js';
 import { ScaledClock } from '../clock/scaled-clock.js';
 import { deployApp } from '../deploy/deploy-app.js';
 import { SMOKE_CHECK_WINDOW_MS } from '../deploy/options.js';
@@ -28,30 +28,25 @@ export async function run(args: readonly string[]): Promise<void> {
     runId: `bench-deploy-${process.pid}`,
   });
 
-  let removeCa = (): void => undefined;
   try {
-    // Another process may remove the CA file the sample Dockerfile copies: write it per build.
-    removeCa = writeNpmCa();
     await prepare(platform);
     const configPath = join(ROOT, 'fly.toml');
-    const first = await deployApp({ configPath }, { platform });
+    const buildCaFile = await npmCaFile(process.env);
+    const first = await deployApp({ configPath, buildCaFile }, { platform });
     if (first.status !== 'succeeded')
       throw new Error(`first deploy failed: ${first.error?.message}`);
 
-    removeCa = writeNpmCa();
     const since = platform.events.size;
     const started = performance.now();
-    const second = await deployApp({ configPath }, { platform });
+    const second = await deployApp({ configPath, buildCaFile }, { platform });
     const totalMs = performance.now() - started;
     if (second.status !== 'succeeded') throw new Error(`deploy failed: ${second.error?.message}`);
 
-    removeCa = writeNpmCa();
-    const buildFloorMs = await cachedBuildMs(runtime);
+    const buildFloorMs = await cachedBuildMs(runtime, buildCaFile);
     report(speed, totalMs, second.durations, floorOf(platform, since, speed, buildFloorMs));
   } finally {
     await platform.close();
     await runtime.close();
-    removeCa();
     rmSync(stateDir, { recursive: true, force: true });
   }
 }
@@ -110,10 +105,12 @@ function spanMs(
   return start && end ? end.wallTime - start.wallTime : 0;
 }
 
-async function cachedBuildMs(runtime: DockerRuntime): Promise<number> {
+async function cachedBuildMs(runtime: DockerRuntime, caFile: string | undefined) {
+  const extraFiles = { '.npm-ca.pem': caFile === undefined ? '' : readFileSync(caFile, 'utf8') };
   const started = performance.now();
   await runtime.buildImage({
     contextDir: ROOT,
+    extraFiles,
     tag: 'flysim-bench/grupo-gad:cached',
     labels: { 'dev.flysim.app': APP },
   });
@@ -144,13 +141,4 @@ function report(
 
 function ms(value: number): string {
   return `${Math.round(value)} ms`;
-}
-
-function writeNpmCa(): () => void {
-  const target = join(ROOT, '.npm-ca.pem');
-  if (existsSync(target)) return () => undefined;
-  const cafile = execFileSync('npm', ['config', 'get', 'cafile'], { encoding: 'utf8' }).trim();
-  if (cafile !== '' && cafile !== 'null' && existsSync(cafile)) copyFileSync(cafile, target);
-  else writeFileSync(target, '');
-  return () => rmSync(target, { force: true });
 }

@@ -1,8 +1,7 @@
 // The CLI as a user runs it: `node simulator/bin/flysim.js ...` from the repo root, on Docker.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,33 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = 'simulator/bin/flysim.js';
-const CA_FILE = join(ROOT, '.npm-ca.pem');
 let stateRoot = '';
-let wroteCaFile = false;
 
 beforeAll(async () => {
   stateRoot = await mkdtemp(join(tmpdir(), 'flysim-cli-e2e-'));
-  // The sample Dockerfile copies npm's CA (empty without one), as scripts/build-image.sh writes
-  // it for its own build only. TODO(#6): the deploy's build step should provide it.
-  if (!existsSync(CA_FILE)) {
-    await writeFile(CA_FILE, await npmCa());
-    wroteCaFile = true;
-  }
 });
 
 afterAll(async () => {
-  if (wroteCaFile) await rm(CA_FILE, { force: true });
   await rm(stateRoot, { recursive: true, force: true });
 });
-
-async function npmCa(): Promise<string> {
-  const cafile = (
-    await run('npm', ['config', 'get', 'cafile']).catch(() => ({ stdout: '' }))
-  ).stdout.trim();
-  if (cafile === '' || cafile === 'null' || cafile === 'undefined' || !existsSync(cafile))
-    return '';
-  return readFile(cafile, 'utf8');
-}
 
 function env(name: string, runId: string): NodeJS.ProcessEnv {
   return {

@@ -18,6 +18,7 @@ import { findPlatform, frameWriter, type Connection } from './connect.js';
 import { EXIT, type CliContext } from './context.js';
 import type { DeployCommandRequest, StreamSink } from './control-api.js';
 import { notRunning } from './control-client.js';
+import { npmCaFile } from './npm-ca.js';
 import { createPlatform, runIdFromEnv } from './platform-runner.js';
 import { resolvePresentation, type Presentation } from './presentation.js';
 import { resolveStateDir } from './state-file.js';
@@ -89,6 +90,7 @@ export async function deployOnce(
     {
       ...{ loaded, speed, ...services, proxy: true, control: false },
       stateDir: resolveStateDir(ctx.env, ctx.cwd, loaded.path),
+      buildCaFile: await npmCaFile(ctx.env),
       ...runIdFromEnv(ctx.env),
     },
     'once',

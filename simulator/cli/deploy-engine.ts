@@ -8,6 +8,8 @@ import type { StreamSink } from './control-api.js';
 
 export interface EngineDeployRequest {
   readonly configPath: string;
+  /** The host's npm CA bundle, for Dockerfiles that ask for `.npm-ca.pem`. */
+  readonly buildCaFile: string | undefined;
   readonly env: Readonly<Record<string, string>>;
   readonly explain: boolean;
   readonly signal: AbortSignal;

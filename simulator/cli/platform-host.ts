@@ -35,6 +35,8 @@ export interface PlatformHostOptions {
   readonly app: string;
   /** Absolute path of the app's fly.toml: every deploy reads it again. */
   readonly configPath: string;
+  /** The host's npm CA bundle, passed to every build (see simulator/cli/npm-ca.ts). */
+  readonly buildCaFile: string | undefined;
   readonly primaryRegion: string | undefined;
   /** The public services of the app, for the edge proxy. */
   readonly services: readonly ProxyService[];
@@ -176,10 +178,10 @@ export class PlatformHost implements ControlHost {
     sink: StreamSink,
     signal: AbortSignal,
   ): Promise<DeployResult> {
-    const { configPath } = this.#options;
+    const { configPath, buildCaFile } = this.#options;
     return this.#exclusive(sink, signal, (engine, deps, aborted) =>
       engine.deploy(
-        { configPath, env: request.env, explain: request.explain, signal: aborted },
+        { configPath, buildCaFile, env: request.env, explain: request.explain, signal: aborted },
         deps,
       ),
     );

@@ -20,6 +20,8 @@ const newRunSuffix = monotonicFactory();
 export interface RunnerOptions {
   readonly loaded: LoadedApp;
   readonly stateDir: string;
+  /** The host's npm CA bundle for builds (`npmCaFile`). */
+  readonly buildCaFile: string | undefined;
   readonly speed: number;
   readonly postgres: boolean;
   readonly redis: boolean;
@@ -70,6 +72,7 @@ export function createPlatform(
   const runtime = options.runtime ?? new DockerRuntime();
   const host = new PlatformHost({
     ...{ app: loaded.config.app, configPath: loaded.path, stateDir, runId },
+    buildCaFile: options.buildCaFile,
     ...{ primaryRegion: loaded.config.primaryRegion, services: publicServices(loaded) },
     ...{ speed: options.speed, runtime, engine: options.engine ?? createDeployEngine() },
     ...{ postgres: options.postgres, redis: options.redis, proxy: options.proxy },

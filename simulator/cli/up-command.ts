@@ -15,6 +15,7 @@ import {
 import { findPlatform } from './connect.js';
 import { EXIT, type CliContext } from './context.js';
 import type { StatusView } from './control-api.js';
+import { npmCaFile } from './npm-ca.js';
 import { createPlatform, runIdFromEnv, type RunningPlatform } from './platform-runner.js';
 import { resolveStateDir } from './state-file.js';
 import { CONFIG_FLAG } from './talk-commands.js';
@@ -80,6 +81,7 @@ export async function runPlatform(
     {
       ...{ loaded, speed, ...services, control: true },
       stateDir: resolveStateDir(ctx.env, ctx.cwd, loaded.path),
+      buildCaFile: await npmCaFile(ctx.env),
       ...runIdFromEnv(ctx.env),
       onShutdownRequested: () => stop.abort(new Error('flysim down')),
     },

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseImages } from './build.js';
 import { deployApp } from './deploy-app.js';
@@ -48,6 +50,27 @@ describe('build: base images and stand-ins', () => {
       ]),
     );
     expect(h.runtime.images.has('registry.fly.io/shop:v1')).toBe(true);
+  });
+
+  it('should add the npm CA bundle to the context only for a Dockerfile that names it', async () => {
+    h = deployHarness();
+    const caFile = join(h.dir, 'host-ca.pem');
+    writeFileSync(caFile, 'HOST CA');
+    h.program('v1');
+    await h.drive(
+      deployApp({ configPath: h.configPath, buildCaFile: caFile }, { platform: h.platform }),
+    );
+    writeFileSync(
+      join(h.dir, 'Dockerfile'),
+      'FROM node:20-bookworm-slim\nCOPY .npm-ca.pem /tmp/\n',
+    );
+    await h.drive(
+      deployApp({ configPath: h.configPath, buildCaFile: caFile }, { platform: h.platform }),
+    );
+
+    const [plain, asking] = h.runtime.builds;
+    expect(plain?.extraFiles).toEqual({});
+    expect(asking?.extraFiles).toEqual({ '.npm-ca.pem': 'HOST CA' });
   });
 
   it('should print the pushed image and its size as flyctl does', async () => {

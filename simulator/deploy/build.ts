@@ -31,10 +31,13 @@ export async function buildImage(
   const dockerfile = request.dockerfile ?? config.build.dockerfile ?? 'Dockerfile';
   const tag = deploymentTag(ctx.app, request.imageLabel);
   try {
-    await useStandIns(ctx, await readFile(join(contextDir, dockerfile), 'utf8'), request);
+    const dockerfileText = await readFile(join(contextDir, dockerfile), 'utf8');
+    await useStandIns(ctx, dockerfileText, request);
     const image = await ctx.platform.runtime.buildImage(
       {
         ...{ contextDir, dockerfile, tag, target: request.buildTarget ?? config.build.target },
+        ...{ ignorefile: config.build.ignorefile },
+        extraFiles: await caFileFor(dockerfileText, request.buildCaFile),
         buildArgs: { ...config.build.args, ...request.buildArgs },
         labels: flysimLabels({ run: ctx.platform.runId, app: ctx.app }),
         onOutput: (line) => ctx.buildOutput(line),
@@ -45,6 +48,19 @@ export async function buildImage(
   } catch (error) {
     throw buildFailed(error);
   }
+}
+
+/** The file name a Dockerfile uses to ask for the build host's npm CA bundle. */
+export const NPM_CA_FILE = '.npm-ca.pem';
+
+/** Only a Dockerfile that names the file gets it: any other might `COPY . .` it into an image. */
+async function caFileFor(
+  dockerfile: string,
+  caFile: string | undefined,
+): Promise<Record<string, string>> {
+  if (!dockerfile.includes(NPM_CA_FILE)) return {};
+  const content = caFile === undefined ? '' : await readFile(caFile, 'utf8');
+  return { [NPM_CA_FILE]: content };
 }
 
 /** `--image` / `[build] image`: an image the engine already holds, retagged for the release. */

@@ -1,13 +1,13 @@
 // The deploy engine on real Docker: the sample app's first and second (rolling) deploys under
 // traffic through the edge proxy's 443, and the ways a deploy fails, on a tiny fixture app.
 
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { npmCaFile } from '../cli/npm-ca.js';
 import { ScaledClock } from '../clock/scaled-clock.js';
 import type { MachineConfig } from '../platform/machine-config.js';
 import { Platform } from '../platform/platform.js';
@@ -44,16 +44,6 @@ function startRun(name: string, speed: number): Run {
   };
 }
 
-/** The sample Dockerfile copies the CA npm trusts; scripts/build-image.sh writes it the same way. */
-function writeNpmCa(): () => void {
-  const target = join(ROOT, '.npm-ca.pem');
-  if (existsSync(target)) return () => undefined;
-  const cafile = execFileSync('npm', ['config', 'get', 'cafile'], { encoding: 'utf8' }).trim();
-  if (cafile !== '' && cafile !== 'null' && existsSync(cafile)) copyFileSync(cafile, target);
-  else writeFileSync(target, '');
-  return () => rmSync(target, { force: true });
-}
-
 /** Requests every `everyMs` until stopped; resolves to each status (0: connection failed). */
 function steadyTraffic(request: () => Promise<number>, everyMs: number) {
   const statuses: number[] = [];
@@ -76,10 +66,10 @@ function steadyTraffic(request: () => Promise<number>, everyMs: number) {
 describe('deploy e2e: the sample app through the edge proxy', () => {
   let run: Run;
   let proxy: EdgeProxy;
-  let removeCa: () => void;
+  let buildCaFile: string | undefined;
 
   beforeAll(async () => {
-    removeCa = writeNpmCa();
+    buildCaFile = await npmCaFile(process.env);
     run = startRun('sample', 15);
     await run.platform.attachPostgres('grupo-gad');
     await run.platform.attachRedis('grupo-gad');
@@ -92,13 +82,12 @@ describe('deploy e2e: the sample app through the edge proxy', () => {
   afterAll(async () => {
     await proxy?.destroy();
     await run?.close();
-    removeCa?.();
   }, 120_000);
 
   it('should deploy twice; the rolling second deploy serves every request through 443 and moves both machines v1 -> v2', async () => {
     const { platform } = run;
     const configPath = join(ROOT, 'fly.toml');
-    const first = await deployApp({ configPath }, { platform });
+    const first = await deployApp({ configPath, buildCaFile }, { platform });
     expect(first.error).toBeUndefined();
     expect(first.machines.map((m) => [m.state, m.releaseVersion])).toEqual([
       ['started', 1],
@@ -119,7 +108,7 @@ describe('deploy e2e: the sample app through the edge proxy', () => {
       color: false,
     });
 
-    const second = await deployApp({ configPath }, { platform });
+    const second = await deployApp({ configPath, buildCaFile }, { platform });
     reporter.close();
     const statuses = await traffic.stop();
 

@@ -43,6 +43,13 @@ export interface DeployRequest {
   readonly buildArgs?: Readonly<Record<string, string>>;
   /** `--build-target`. */
   readonly buildTarget?: string;
+  /**
+   * The CA bundle npm trusts on this host (`npm config get cafile`). When the Dockerfile names
+   * `.npm-ca.pem`, the bundle is added to the build context under that name, in the context sent
+   * to the engine only, so a builder stage can reach the npm registry through a TLS-intercepting
+   * proxy. Without it, a Dockerfile that names the file gets an empty one.
+   */
+  readonly buildCaFile?: string;
   /** `--smoke-checks=false` turns them off. @default true */
   readonly smokeChecks?: boolean;
   /** `--skip-release-command`. @default false */

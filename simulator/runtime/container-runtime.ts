@@ -88,6 +88,13 @@ export interface ImageBuildSpec {
   readonly buildArgs?: Readonly<Record<string, string>>;
   readonly target?: string;
   readonly labels?: Readonly<Record<string, string>>;
+  /** The ignore file, relative to the context. @default '.dockerignore' */
+  readonly ignorefile?: string;
+  /**
+   * Files added at the root of the context as it is sent, name → content; the directory itself is
+   * never written to, so two builds of one directory cannot disturb each other.
+   */
+  readonly extraFiles?: Readonly<Record<string, string>>;
   /** Each line of the build's output, as it arrives. */
   readonly onOutput?: (line: string) => void;
 }

@@ -1,8 +1,8 @@
 import Docker from 'dockerode';
-import { readdir } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FlysimError } from '../errors.js';
 import { startBackingContainer } from './backing-containers.js';
+import { packBuildContext } from './build-context.js';
 import type {
   BackingServiceSpec,
   ContainerExit,
@@ -50,15 +50,11 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async buildImage(spec: ImageBuildSpec, signal?: AbortSignal): Promise<ImageInfo> {
-    const src = await readdir(spec.contextDir);
-    const stream = await this.#docker.buildImage(
-      { context: spec.contextDir, src },
-      {
-        ...{ t: spec.tag, dockerfile: spec.dockerfile ?? 'Dockerfile', rm: true, forcerm: true },
-        ...{ buildargs: spec.buildArgs ?? {}, labels: spec.labels ?? {}, abortSignal: signal },
-        ...(spec.target === undefined ? {} : { target: spec.target }),
-      },
-    );
+    const stream = await this.#docker.buildImage(await packBuildContext(spec), {
+      ...{ t: spec.tag, dockerfile: spec.dockerfile ?? 'Dockerfile', rm: true, forcerm: true },
+      ...{ buildargs: spec.buildArgs ?? {}, labels: spec.labels ?? {}, abortSignal: signal },
+      ...(spec.target === undefined ? {} : { target: spec.target }),
+    });
     await this.#followBuild(stream, spec);
 
     const image = await this.inspectImage(spec.tag);

@@ -93,6 +93,8 @@ export class FakeRuntime implements ContainerRuntime {
   readonly #starts = new Map<string, number>();
   readonly #networks = new Map<string, { labels: Record<string, string>; members: Set<string> }>();
   readonly images = new Map<string, ImageInfo>();
+  /** Every build asked for, in order, so tests can read what a build was given. */
+  readonly builds: ImageBuildSpec[] = [];
   readonly #createErrors = new Map<string, string>();
   #nextId = 1;
   #nextHostPort = FIRST_HOST_PORT;
@@ -153,6 +155,7 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   async buildImage(spec: ImageBuildSpec): Promise<ImageInfo> {
+    this.builds.push(spec);
     const info = {
       id: `sha256:fake${this.images.size}`,
       tags: [spec.tag],
