@@ -19,7 +19,9 @@ export async function findPlatform(
 ): Promise<Connection | undefined> {
   const stateDir = resolveStateDir(ctx.env, ctx.cwd, configPath);
   const state = await readControlState(stateDir);
-  return state === undefined ? undefined : { client: new ControlClient(state), state, stateDir };
+  return state === undefined
+    ? undefined
+    : { client: new ControlClient(state, { signal: ctx.interrupt }), state, stateDir };
 }
 
 /** Like findPlatform, but no platform is a usage error that says what to run. */

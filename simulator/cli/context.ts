@@ -2,6 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import { isFlysimError, type FlysimError } from '../errors.js';
+import { InterruptedError } from './interrupt.js';
 
 /** Where the CLI writes: passed in, so tests capture it and nothing below the CLI prints. */
 export interface Output {
@@ -30,7 +31,7 @@ export interface CliContext {
 }
 
 /** Exit codes: 0 succeeded, 1 the deploy (or the operation) failed, 2 usage or config error. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 const USAGE_CODES = new Set([
   'FLYSIM_CLI_USAGE',
@@ -47,6 +48,9 @@ export function exitCodeOf(error: FlysimError): number {
 
 /** One line: `Error: <message>; <fix>`. The stack only with FLYSIM_DEBUG set. */
 export function reportError(error: unknown, ctx: Pick<CliContext, 'stderr' | 'env'>): number {
+  // Ctrl-C on a command that only talks to the platform: nothing to report, the shell's code.
+  if (error instanceof InterruptedError) return EXIT.interrupted;
+
   const debug = (ctx.env['FLYSIM_DEBUG'] ?? '') !== '';
   if (isFlysimError(error)) {
     const hint = error.hint === undefined ? '' : `; ${error.hint}`;

@@ -11,6 +11,8 @@ export interface ControlClientOptions {
   readonly timeoutMs?: number;
   /** A stream gives up after this long without a frame (heartbeats count). @default 30000 */
   readonly idleTimeoutMs?: number;
+  /** Ctrl-C: every call stops waiting at once and rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 export type FrameListener = (frame: StreamFrame) => void;
@@ -19,11 +21,13 @@ export class ControlClient {
   readonly #state: Pick<ControlState, 'url' | 'token'>;
   readonly #timeoutMs: number;
   readonly #idleTimeoutMs: number;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(state: Pick<ControlState, 'url' | 'token'>, options: ControlClientOptions = {}) {
     this.#state = state;
     this.#timeoutMs = options.timeoutMs ?? 15_000;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.#signal = options.signal;
   }
 
   async get<T>(path: string): Promise<T> {
@@ -43,7 +47,7 @@ export class ControlClient {
     path: string,
     body: unknown,
     onFrame: FrameListener,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined = this.#signal,
   ): Promise<unknown> {
     const res = await this.#send(method, path, body, this.#idleTimeoutMs, signal);
     if (res.statusCode !== 200) throw errorFrom(await readBody(res), res.statusCode);
@@ -51,7 +55,7 @@ export class ControlClient {
   }
 
   async #unary(method: 'GET' | 'POST', path: string, body: unknown): Promise<unknown> {
-    const res = await this.#send(method, path, body, this.#timeoutMs);
+    const res = await this.#send(method, path, body, this.#timeoutMs, this.#signal);
     const parsed = await readBody(res);
     if ((res.statusCode ?? 500) >= 400) throw errorFrom(parsed, res.statusCode);
     return parsed;
@@ -77,11 +81,20 @@ export class ControlClient {
         ...(signal === undefined ? {} : { signal }),
       });
       req.on('timeout', () => req.destroy(timedOut(url.pathname, timeoutMs)));
-      req.on('error', (error) => reject(connectionError(error, this.#state.url)));
+      req.on('error', (error) => {
+        reject(
+          signal?.aborted === true ? abortReason(signal) : connectionError(error, this.#state.url),
+        );
+      });
       req.on('response', resolve);
       req.end(payload);
     });
   }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 async function readBody(res: IncomingMessage): Promise<unknown> {
