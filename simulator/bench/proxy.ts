@@ -5,13 +5,19 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { Agent, request as httpRequest } from 'node:http';
+import {
+  Agent,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { Pool } from 'undici';
 import { ScaledClock } from '../clock/scaled-clock.js';
 import { EventLog } from '../events/event-log.js';
 import { LogStore } from '../platform/logs.js';
@@ -39,6 +45,8 @@ interface Result {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly errors: number;
+  /** CPU of this process per request, for the targets that run in it; NaN for the others. */
+  readonly cpuUsPerRequest: number;
 }
 
 export async function run(args: readonly string[]): Promise<void> {
@@ -83,8 +91,8 @@ async function measureAll(
 
   const rounds = new Map<string, Result[]>(targets.map(([name]) => [name, []]));
   for (let round = 1; round <= settings.rounds; round++)
-    for (const [name, url] of targets) {
-      const result = await measure(name, url, settings);
+    for (const [name, url, inProcess] of targets) {
+      const result = await measure(name, url, settings, inProcess);
       rounds.get(name)?.push(result);
       console.log(
         `  round ${round}: ${describe(result)} (load ${loadavg()[0]?.toFixed(2) ?? '?'})`,
@@ -98,23 +106,34 @@ async function startTargets(
   machine: string,
   workDir: string,
   cleanups: (() => Promise<unknown>)[],
-): Promise<[string, string][]> {
+): Promise<Target[]> {
   const proxy = await startFlysimProxy(machine, workDir);
   cleanups.push(() => proxy.close());
   const { certPath, keyPath } = proxy.certificate;
   const nginx = await startNginx(machine, workDir, certPath, keyPath);
   cleanups.push(() => stopChild(nginx.child));
-  const targets: [string, string][] = [
-    ['flysim proxy (443, TLS)', `https://127.0.0.1:${proxy.hostPort(443)}/health`],
-    ['nginx (TLS, upstream keep-alive)', nginx.url],
-    ['direct (published port, no TLS)', `http://${machine}/health`],
+  const targets: Target[] = [
+    ['flysim proxy (443, TLS)', `https://127.0.0.1:${proxy.hostPort(443)}/health`, true],
+    ['nginx (TLS, upstream keep-alive)', nginx.url, false],
+    ['direct (published port, no TLS)', `http://${machine}/health`, false],
   ];
   if (!settings.compareForwarders) return targets;
 
-  const alternative = await startNodeHttpForwarder(machine, proxy.certificate);
-  cleanups.push(() => alternative.close());
-  return [...targets, ['node:http Agent forwarder (TLS)', alternative.url]];
+  const nodeHttp = await startBareForwarder(machine, proxy.certificate, nodeHttpForward(machine));
+  const undiciPool = await startBareForwarder(machine, proxy.certificate, undiciForward(machine));
+  cleanups.push(
+    () => nodeHttp.close(),
+    () => undiciPool.close(),
+  );
+  return [
+    ...targets,
+    ['bare node:http Agent + pipe (TLS)', nodeHttp.url, true],
+    ['bare undici Pool stream (TLS)', undiciPool.url, true],
+  ];
 }
+
+/** A name, a URL, and whether it runs in this process (its CPU per request is measured). */
+type Target = [string, string, boolean];
 
 function median(name: string, results: readonly Result[]): Result {
   const middle = <T>(values: T[], key: (value: T) => number): number => {
@@ -127,11 +146,15 @@ function median(name: string, results: readonly Result[]): Result {
     p50Ms: middle([...results], (result) => result.p50Ms),
     p99Ms: middle([...results], (result) => result.p99Ms),
     errors: results.reduce((sum, result) => sum + result.errors, 0),
+    cpuUsPerRequest: middle([...results], (result) => result.cpuUsPerRequest),
   };
 }
 
 function describe(result: Result): string {
-  return `${result.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.errors}`;
+  const cpu = Number.isNaN(result.cpuUsPerRequest)
+    ? ''
+    : `, ${result.cpuUsPerRequest.toFixed(0)} µs CPU/req`;
+  return `${result.name}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.errors}${cpu}`;
 }
 
 function parseArgs(args: readonly string[]): Settings {
@@ -285,49 +308,70 @@ http {
 `;
 }
 
-/** The classic approach (what http-proxy does inside): node:http with a keep-alive Agent, piped. */
-async function startNodeHttpForwarder(
+type Forward = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** TLS in front of one forwarding function, nothing else: the two ways to forward, measured bare. */
+async function startBareForwarder(
   machine: string,
   certificate: { certPem: string; keyPem: string },
+  forward: Forward & { close?: () => Promise<unknown> },
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  const [host, port] = machine.split(':');
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const server = createHttpsServer(
-    { cert: certificate.certPem, key: certificate.keyPem },
-    (req, res) => {
-      const upstream = httpRequest(
-        {
-          host,
-          port: Number(port),
-          path: req.url,
-          method: req.method,
-          headers: req.headers,
-          agent,
-        },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
-    },
-  );
+  const tls = { cert: certificate.certPem, key: certificate.keyPem };
+  const server = createHttpsServer(tls, forward);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: listenPort } = server.address() as AddressInfo;
+  const { port } = server.address() as AddressInfo;
   return {
-    url: `https://127.0.0.1:${listenPort}/health`,
+    url: `https://127.0.0.1:${port}/health`,
     close: async () => {
       server.closeAllConnections();
-      agent.destroy();
+      await forward.close?.();
       await new Promise((resolve) => server.close(resolve));
     },
   };
 }
 
-async function measure(name: string, url: string, settings: Settings): Promise<Result> {
+/** The classic approach (what http-proxy does inside): node:http with a keep-alive Agent, piped. */
+function nodeHttpForward(machine: string): Forward & { close: () => Promise<void> } {
+  const [host, port] = machine.split(':');
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const forward: Forward = (req, res) => {
+    const options = { host, port: Number(port), path: req.url, method: req.method, agent };
+    const upstream = httpRequest({ ...options, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  };
+  return Object.assign(forward, { close: async () => agent.destroy() });
+}
+
+/** undici's Pool with `stream()` into the client's response, as flysim's forwarder does. */
+function undiciForward(machine: string): Forward & { close: () => Promise<void> } {
+  const pool = new Pool(`http://${machine}`, { connections: 64 });
+  const forward: Forward = (req, res) => {
+    const options = { path: req.url ?? '/', method: 'GET' as const, headers: req.rawHeaders };
+    pool.stream(
+      { ...options, opaque: res },
+      ({ statusCode, headers, opaque }) => opaque.writeHead(statusCode, headers),
+      (error) => error && res.destroy(),
+    );
+  };
+  return Object.assign(forward, { close: () => pool.close() });
+}
+
+async function measure(
+  name: string,
+  url: string,
+  settings: Settings,
+  inProcess: boolean,
+): Promise<Result> {
   await wrk(url, 1, settings);
-  return { name, ...parseWrk(await wrk(url, settings.durationS, settings)) };
+  const before = process.cpuUsage();
+  const parsed = parseWrk(await wrk(url, settings.durationS, settings));
+  const cpu = process.cpuUsage(before);
+  const cpuUsPerRequest = inProcess ? (cpu.user + cpu.system) / parsed.requests : NaN;
+  return { name, ...parsed, cpuUsPerRequest };
 }
 
 async function wrk(url: string, seconds: number, settings: Settings): Promise<string> {
@@ -345,7 +389,8 @@ async function wrk(url: string, seconds: number, settings: Settings): Promise<st
   return stdout;
 }
 
-function parseWrk(output: string): Omit<Result, 'name'> {
+function parseWrk(output: string): Omit<Result, 'name' | 'cpuUsPerRequest'> & { requests: number } {
+  const requests = Number(/(\d+) requests in/.exec(output)?.[1] ?? NaN);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1] ?? NaN);
   const latency = (percent: string): number => {
     const match = new RegExp(`^\\s+${percent}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(output);
@@ -358,7 +403,13 @@ function parseWrk(output: string): Omit<Result, 'name'> {
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(output)?.[1] ?? 0);
   const socketErrors = errors ? errors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
   if (!Number.isFinite(rps)) throw new Error(`could not read wrk's output:\n${output}`);
-  return { rps, p50Ms: latency('50'), p99Ms: latency('99'), errors: socketErrors + non2xx };
+  return {
+    rps,
+    requests,
+    p50Ms: latency('50'),
+    p99Ms: latency('99'),
+    errors: socketErrors + non2xx,
+  };
 }
 
 function report(results: readonly Result[], settings: Settings): void {

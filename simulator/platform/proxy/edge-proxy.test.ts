@@ -36,7 +36,11 @@ async function fakeMachine(name: string): Promise<FakeMachine> {
     if (url.pathname === '/sleep') setTimeout(answer, ms);
     else answer();
   });
-  const wss = new WebSocketServer({ server });
+  const wss = new WebSocketServer({
+    server,
+    verifyClient: (info: { req: IncomingMessage }) => info.req.url !== '/deny',
+    handleProtocols: (protocols: Set<string>) => (protocols.has('tareas.v2') ? 'tareas.v2' : false),
+  });
   wss.on('connection', (socket) =>
     socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary })),
   );
@@ -404,6 +408,28 @@ describe('the edge proxy: WebSockets and draining', () => {
     plain.close();
   });
 
+  it("should pass on the machine's subprotocol, and its refusal of a handshake", async () => {
+    harness = await startProxy();
+    harness.directory.set(8080, upstream('a0000000000001', machineA.address));
+    const url = `wss://localhost:${harness.proxy.hostPort(443)}`;
+    const ca = harness.proxy.certificate.certPem;
+
+    const socket = new WebSocket(`${url}/ws`, ['tareas.v1', 'tareas.v2'], { ca });
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    expect(socket.protocol).toBe('tareas.v2');
+    socket.close();
+
+    const refused = new WebSocket(`${url}/deny`, { ca });
+    refused.on('error', () => undefined);
+    const status = await new Promise<number>((resolve) =>
+      refused.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
+    expect(status).toBe(401);
+    refused.terminate();
+    await delay(50);
+    expect(harness.proxy.load('a0000000000001')).toBe(0);
+  });
+
   it('should redirect a WebSocket on a force_https port', async () => {
     harness = await startProxy();
     harness.directory.set(8080, upstream('a0000000000001', machineA.address));
@@ -576,14 +602,12 @@ describe('the edge proxy: garbage', () => {
 
     for (let start = 0; start < inputs.length; start += 15)
       await Promise.all(
-        inputs
-          .slice(start, start + 15)
-          .map(({ bytes, tls }) =>
-            rawExchange(harness.proxy.hostPort(tls ? 443 : 80) ?? 0, bytes, {
-              tls,
-              ca: harness.proxy.certificate.certPem,
-            }).catch(() => ''),
-          ),
+        inputs.slice(start, start + 15).map(({ bytes, tls }) =>
+          rawExchange(harness.proxy.hostPort(tls ? 443 : 80) ?? 0, bytes, {
+            tls,
+            ca: harness.proxy.certificate.certPem,
+          }).catch(() => ''),
+        ),
       );
     expect((await json(harness, '/after-garbage')).status).toBe(200);
     expect(harness.proxy.load('a0000000000001')).toBe(0);
