@@ -403,14 +403,12 @@ export class EdgeProxy {
     socket: Duplex,
   ): void {
     this.#balancer.release(upstream.machineId);
-    const refused = outcome.error !== undefined && upstreamErrorCode(outcome.error) === 'PC01';
-    if (outcome.error) {
-      const code = upstreamErrorCode(outcome.error);
-      this.#proxyLog(
-        upstream.machineId,
-        'error',
-        refused ? refusedLogLine(route.service.internalPort) : failedLogLine(code, outcome.error),
-      );
+    const { error } = outcome;
+    const code = error ? upstreamErrorCode(error) : undefined;
+    if (error && code) {
+      const internalPort = route.service.internalPort;
+      const line = code === 'PC01' ? refusedLogLine(internalPort) : failedLogLine(code, error);
+      this.#proxyLog(upstream.machineId, 'error', line);
       sendRaw(socket, 502, 'Bad Gateway', badGatewayBody(code));
     }
     this.#record(route, req.method ?? 'GET', upstream, outcome.status, startedMs, undefined);
@@ -604,13 +602,14 @@ export class EdgeProxy {
 
 /**
  * Fly's code for a failed exchange. Docker's port publishing accepts the connection on the host
- * and closes it when nothing listens in the container, so "refused" also shows as a socket the
- * machine closed before sending a single byte.
+ * and then resets or closes it when nothing listens in the container, so "refused" also shows as
+ * a reset, or a close before the machine sent a single byte. Through Docker those cannot be told
+ * apart from an app that dies before answering; the refused case is the common one.
  */
 function upstreamErrorCode(error: Error): ProxyErrorCode {
   const code = 'code' in error ? error.code : undefined;
-  if (code === 'ECONNREFUSED' || (code === 'UND_ERR_SOCKET' && bytesRead(error) === 0))
-    return 'PC01';
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE') return 'PC01';
+  if (code === 'UND_ERR_SOCKET' && bytesRead(error) === 0) return 'PC01';
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'PC05';
   return 'PU02';
 }

@@ -73,6 +73,21 @@ async function requestLines(machine: AppMachine, pattern: RegExp): Promise<numbe
   return lines.filter((line) => pattern.test(line.text)).length;
 }
 
+/** The count of matching log lines once it reaches `expected`, or whatever it is after 5 s. */
+async function settledCount(
+  machine: AppMachine,
+  pattern: RegExp,
+  expected: number,
+): Promise<number> {
+  let count = 0;
+  for (let attempt = 0; attempt < 25; attempt++) {
+    count = await requestLines(machine, pattern);
+    if (count >= expected) break;
+    await delay(200);
+  }
+  return count;
+}
+
 let machineA: AppMachine;
 let machineB: AppMachine;
 let harness: ProxyHarness;
@@ -151,11 +166,15 @@ describe('the edge proxy in front of the sample app', () => {
     for (let index = 0; index < 6; index++)
       expect((await fetchText(harness.url(443, '/api/v1/tareas'), { ca: ca() })).status).toBe(200);
 
-    const afterUnhealthy = await Promise.all(
-      [machineA, machineB].map((m) => requestLines(m, /GET \/api\/v1\/tareas 200/)),
+    // Docker delivers a container's output a moment after the app writes it.
+    const servedByA = await settledCount(
+      machineA,
+      /GET \/api\/v1\/tareas 200/,
+      (before[0] ?? 0) + 6,
     );
-    expect(afterUnhealthy[0]! - before[0]!).toBe(6);
-    expect(afterUnhealthy[1]! - before[1]!).toBe(0);
+    const servedByB = await requestLines(machineB, /GET \/api\/v1\/tareas 200/);
+    expect(servedByA - (before[0] ?? 0)).toBe(6);
+    expect(servedByB - (before[1] ?? 0)).toBe(0);
 
     harness.directory.update(8080, machineB.id, { checksPassing: true });
     const parallel = Array.from({ length: 6 }, () =>
@@ -197,6 +216,20 @@ describe('the edge proxy in front of the sample app', () => {
       expect(harness.logs.lines().at(-1)).toContain(
         `proxy[${wrongPort.id}] mad [error][PC01] instance refused connection. is your app listening on 0.0.0.0:8080? make sure it is not only listening on 127.0.0.1`,
       );
+
+      const socket = new WebSocket(`wss://localhost:${harness.proxy.hostPort(443)}/ws/connect`, {
+        ca: ca(),
+      });
+      socket.on('error', () => undefined);
+      const status = await new Promise<number>((resolve) =>
+        socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+      );
+      expect(status).toBe(502);
+      const lines = harness.logs.lines();
+      const refusals = lines.filter((line) =>
+        line.includes(`proxy[${wrongPort.id}] mad [error][PC01]`),
+      );
+      expect(refusals, lines.join('\n')).toHaveLength(2);
     } finally {
       await runtime.removeContainer(wrongPort.containerId);
     }
