@@ -263,6 +263,7 @@ export class EdgeProxy {
     });
     if (!exchange.res.headersSent) sendText(exchange.res, 502, badGatewayBody('PU02'), exchange);
     else exchange.res.destroy();
+    this.#served(exchange, 502, 'PU02');
   }
 
   async #forwardWhenRoutable(exchange: Exchange): Promise<void> {
@@ -273,6 +274,10 @@ export class EdgeProxy {
       route.service.concurrency,
       waitMs,
     );
+    if ('upstream' in acquired && exchange.clientGone) {
+      this.#balancer.release(acquired.upstream.machineId);
+      return this.#served(exchange, CLIENT_CLOSED, undefined);
+    }
     if ('upstream' in acquired) return this.#forward(exchange, acquired.upstream);
 
     this.#proxyLog(undefined, 'error', noCandidateLogLine(acquired.none));
