@@ -1,4 +1,5 @@
-// `npm run bench -- proxy [--duration 10] [--rounds 3] [--connections 32] [--compare-forwarders]`: requests/s
+// `npm run bench -- proxy [--duration 10] [--rounds 3] [--connections 32] [--compare-forwarders]
+// [--trivial-upstream]`: requests/s
 // and p50/p99 of the sample app's /health through flysim's edge proxy (443, TLS), through nginx
 // as a TLS reverse proxy with upstream keep-alive, and straight to the machine's published port.
 // Load from wrk; everything on loopback; every run bounded in time.
@@ -37,6 +38,8 @@ interface Settings {
   readonly threads: number;
   readonly rounds: number;
   readonly compareForwarders: boolean;
+  /** Measure against a one-line node:http server instead of the sample app (the issue's setup). */
+  readonly trivialUpstream: boolean;
 }
 
 interface Result {
@@ -62,8 +65,11 @@ export async function run(args: readonly string[]): Promise<void> {
         .map((n) => n.toFixed(2))
         .join(' ')}`,
     );
-    const machine = await startMachine(runtime);
-    console.log(`machine ${machine} (${APP_IMAGE}, /health)`);
+    const machine = settings.trivialUpstream
+      ? await startTrivialUpstream(cleanups)
+      : await startMachine(runtime);
+    const what = settings.trivialUpstream ? 'a trivial node:http upstream' : APP_IMAGE;
+    console.log(`machine ${machine} (${what}, /health)`);
     const results = await measureAll(settings, machine, workDir, cleanups);
     report(results, settings);
   } finally {
@@ -175,6 +181,7 @@ function parseArgs(args: readonly string[]): Settings {
     threads: 1,
     rounds: value('--rounds', 3),
     compareForwarders: args.includes('--compare-forwarders'),
+    trivialUpstream: args.includes('--trivial-upstream'),
   };
 }
 
@@ -216,6 +223,23 @@ async function startMachine(runtime: DockerRuntime): Promise<string> {
   await runtime.startContainer(containerId);
   const port = (await runtime.inspectContainer(containerId)).ports.get(8080);
   const address = `127.0.0.1:${port ?? 0}`;
+  await waitForHealth(address);
+  return address;
+}
+
+/** A server that answers every request with a fixed JSON body, in a process of its own. */
+async function startTrivialUpstream(cleanups: (() => Promise<unknown>)[]): Promise<string> {
+  const source = `require('node:http').createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end('{"status":"ok"}');
+  }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`;
+  const child = spawn(process.execPath, ['-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanups.push(() => stopChild(child));
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', () => reject(new Error('the trivial upstream exited before listening')));
+  });
+  const address = `127.0.0.1:${port}`;
   await waitForHealth(address);
   return address;
 }
