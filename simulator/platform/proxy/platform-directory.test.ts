@@ -2,10 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../clock/virtual-clock.js';
 import { EventLog } from '../../events/event-log.js';
 import type { MachineConfig } from '../machine-config.js';
-import { PlatformDirectory, type MachineView, type PlatformView } from './platform-directory.js';
+import {
+  drainBeforeHalt,
+  PlatformDirectory,
+  type MachineView,
+  type PlatformView,
+} from './platform-directory.js';
 
 interface FakeMachine extends MachineView {
   state: string;
+  cordoned: boolean;
   port: number | undefined;
 }
 
@@ -19,8 +25,8 @@ function fakePlatform() {
     metadata: { releaseVersion: 3 },
   };
   const add = (id: string, app = 'grupo-gad'): FakeMachine => {
-    const machine: FakeMachine & { app: string } = {
-      ...{ id, app, state: 'started', port: 32768 + machines.length, config },
+    const machine: FakeMachine = {
+      ...{ id, app, state: 'started', cordoned: false, port: 32768 + machines.length, config },
       hostPort(containerPort) {
         return containerPort === 8080 ? this.port : undefined;
       },
@@ -30,8 +36,7 @@ function fakePlatform() {
   };
   const platform: PlatformView = {
     region: 'mia',
-    machines: (app) =>
-      machines.filter((machine) => (machine as FakeMachine & { app: string }).app === app),
+    machines: (app) => machines.filter((machine) => machine.app === app),
     health: { isRoutable: (id) => routable.has(id) },
     events,
   };
@@ -101,14 +106,45 @@ describe('the platform directory', () => {
     expect(directory.upstreams(8080)[0]).toMatchObject({ state: 'stopped', address: undefined });
   });
 
-  it('should cordon and uncordon a machine', () => {
-    const { platform, add } = fakePlatform();
-    add('aaaaaaaaaaaaaa');
+  it("should follow the platform's cordon", async () => {
+    const { platform, events, add } = fakePlatform();
+    const machine = add('aaaaaaaaaaaaaa');
     const directory = new PlatformDirectory(platform, 'grupo-gad');
-
-    directory.cordon('aaaaaaaaaaaaaa');
-    expect(directory.upstreams(8080)[0]?.cordoned).toBe(true);
-    directory.uncordon('aaaaaaaaaaaaaa');
     expect(directory.upstreams(8080)[0]?.cordoned).toBe(false);
+
+    machine.cordoned = true;
+    events.append({ type: 'machine.cordoned', app: 'grupo-gad', machineId: machine.id });
+    expect(directory.upstreams(8080)[0]?.cordoned).toBe(true);
+
+    machine.cordoned = false;
+    events.append({ type: 'machine.uncordoned', app: 'grupo-gad', machineId: machine.id });
+    directory.cordon(machine.id);
+    expect(directory.upstreams(8080)[0]?.cordoned).toBe(true);
+    directory.uncordon(machine.id);
+    expect(directory.upstreams(8080)[0]?.cordoned).toBe(false);
+  });
+
+  it("should drain the app's machines, and only those, before the platform halts them", async () => {
+    const { add } = fakePlatform();
+    const ours = add('aaaaaaaaaaaaaa');
+    const theirs = add('bbbbbbbbbbbbbb', 'other-app');
+    const hooks: ((machineId: string) => Promise<unknown>)[] = [];
+    const drained: string[] = [];
+    const remove = drainBeforeHalt(
+      {
+        machine: (id) => [ours, theirs].find((machine) => machine.id === id),
+        addHaltHook: (hook) => {
+          hooks.push(hook);
+          return () => hooks.splice(hooks.indexOf(hook), 1);
+        },
+      },
+      'grupo-gad',
+      { drain: async (id) => void drained.push(id) },
+    );
+
+    for (const hook of hooks) await Promise.all([hook(ours.id), hook(theirs.id)]);
+    expect(drained).toEqual([ours.id]);
+    remove();
+    expect(hooks).toHaveLength(0);
   });
 });

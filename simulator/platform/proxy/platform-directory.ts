@@ -5,7 +5,10 @@ import type { DirectoryListener, MachineDirectory, Upstream } from './directory.
 /** The part of a platform `Machine` the proxy reads. */
 export interface MachineView {
   readonly id: string;
+  readonly app: string;
   readonly state: string;
+  /** Out of the proxy's pool whatever its checks say (bluegreen's greens, a cordon). */
+  readonly cordoned: boolean;
   readonly config: MachineConfig;
   /** The host port on 127.0.0.1 for a container port, while a container runs. */
   hostPort(containerPort: number): number | undefined;
@@ -19,12 +22,20 @@ export interface PlatformView {
   readonly events: { subscribe(listener: (event: FlysimEvent) => void): () => void };
 }
 
+/** The platform's hook that runs before a running machine is signalled to stop. */
+export interface HaltHooks {
+  machine(id: string): { readonly app: string } | undefined;
+  addHaltHook(hook: (machineId: string) => Promise<unknown>): () => void;
+}
+
 /** Events after which routing may differ. */
 const ROUTING_EVENTS: ReadonlySet<FlysimEventType> = new Set([
   'machine.created',
   'machine.state_changed',
   'machine.updated',
   'machine.destroyed',
+  'machine.cordoned',
+  'machine.uncordoned',
   'check.status_changed',
 ]);
 
@@ -65,14 +76,15 @@ export class PlatformDirectory implements MachineDirectory {
   }
 
   /**
-   * Keeps the machine out of routing while it runs (bluegreen's old machines). Fly's platform
-   * tracks this itself; until flysim's platform does, the deploy calls it here.
+   * Keeps a machine out of routing on top of the platform's own cordon.
+   * @deprecated call `machine.cordon()` on the platform, which this directory follows.
    */
   cordon(machineId: string): void {
     this.#cordoned.add(machineId);
     this.#changed();
   }
 
+  /** @deprecated call `machine.uncordon()` on the platform. */
   uncordon(machineId: string): void {
     if (this.#cordoned.delete(machineId)) this.#changed();
   }
@@ -96,7 +108,7 @@ export class PlatformDirectory implements MachineDirectory {
       ...{ machineId: machine.id, region: this.#platform.region, state: machine.state },
       releaseVersion: machine.config.metadata?.releaseVersion,
       checksPassing: this.#platform.health.isRoutable(machine.id),
-      cordoned: this.#cordoned.has(machine.id),
+      cordoned: machine.cordoned || this.#cordoned.has(machine.id),
       address: hostPort === undefined ? undefined : `127.0.0.1:${hostPort}`,
     };
   }
@@ -112,4 +124,18 @@ export class PlatformDirectory implements MachineDirectory {
       for (const listener of [...this.#listeners]) listener();
     });
   }
+}
+
+/**
+ * Drains each of the app's machines in the proxy before the platform signals it to stop (update,
+ * stop, restart, destroy); returns the function that undoes it.
+ */
+export function drainBeforeHalt(
+  platform: HaltHooks,
+  app: string,
+  proxy: { drain(machineId: string): Promise<unknown> },
+): () => void {
+  return platform.addHaltHook(async (machineId) => {
+    if (platform.machine(machineId)?.app === app) await proxy.drain(machineId);
+  });
 }
