@@ -107,6 +107,7 @@ export class EdgeProxy {
     this.#forwarder = new PoolForwarder({
       connections: options.upstreamConnections,
       headersTimeoutMs: options.upstreamHeadersTimeoutMs,
+      bodyIdleTimeoutMs: options.idleTimeoutMs,
     });
     this.#server = `Fly/flysim (${new Date(options.clock.now()).toISOString().slice(0, 10)})`;
     this.#identity = { server: this.#server, region: options.region };

@@ -22,6 +22,8 @@ export interface Forwarding {
 export interface ForwarderOptions {
   readonly connections: number;
   readonly headersTimeoutMs: number;
+  /** Longest silence inside a response body before the exchange fails. */
+  readonly bodyIdleTimeoutMs: number;
 }
 
 /**
@@ -90,9 +92,9 @@ export class PoolForwarder {
       connections: this.#options.connections,
       pipelining: 1,
       headersTimeout: this.#options.headersTimeoutMs,
-      // A streamed response (SSE, a long download) may pause for long; the client's idle
-      // timeout is the one that should end it.
-      bodyTimeout: 0,
+      // Fly closes a connection idle for `idle_timeout` (60 s), mid-response too; a longer
+      // silence in a streamed body (SSE, a download) ends it here the same way.
+      bodyTimeout: this.#options.bodyIdleTimeoutMs,
       keepAliveTimeout: 4_000,
     });
     if (!this.#closed) this.#pools.set(address, pool);
