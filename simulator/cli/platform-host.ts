@@ -12,7 +12,7 @@ import type { Machine } from '../platform/machine.js';
 import { Platform } from '../platform/platform.js';
 import { EdgeProxy } from '../platform/proxy/edge-proxy.js';
 import type { ProxyService } from '../platform/proxy/options.js';
-import { PlatformDirectory } from '../platform/proxy/platform-directory.js';
+import { drainBeforeHalt, PlatformDirectory } from '../platform/proxy/platform-directory.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
 import { LABELS } from '../runtime/labels.js';
 import type {
@@ -63,6 +63,7 @@ export class PlatformHost implements ControlHost {
   readonly #options: PlatformHostOptions;
   readonly #deploys = new Set<{ controller: AbortController; done: Promise<unknown> }>();
   #proxy: EdgeProxy | undefined;
+  #stopDraining: (() => void) | undefined;
   #proxyNote: string | undefined = 'the edge proxy has not started yet';
   #opening: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -118,6 +119,9 @@ export class PlatformHost implements ControlHost {
       ...{ clock: this.clock, events: this.platform.events, logs: this.platform.logs },
       directory: new PlatformDirectory(this.platform, app),
     });
+    // Fly's proxy stops sending a machine requests before the machine is signalled to stop, so
+    // a rolling deploy or a restart lets in-flight requests finish instead of failing.
+    this.#stopDraining = drainBeforeHalt(this.platform, app, this.#proxy);
     this.#proxyNote = undefined;
   }
 
@@ -249,7 +253,9 @@ export class PlatformHost implements ControlHost {
       SETTLE_MS,
     );
 
-    // The proxy first, so no request is forwarded to a machine being destroyed.
+    // The proxy first, so no request is forwarded to a machine being destroyed; a closed proxy
+    // has nothing left to drain.
+    this.#stopDraining?.();
     await Promise.allSettled([this.#proxy?.close()]);
     await this.platform.close();
 

@@ -267,11 +267,8 @@ describe('deploy e2e: failures on a fixture app', () => {
 });
 
 async function startProxy(platform: Platform): Promise<EdgeProxy> {
+  // The directory follows the platform's cordon, so bluegreen's greens stay out until ready.
   const directory = new PlatformDirectory(platform, 'grupo-gad');
-  platform.events.subscribe((event) => {
-    if (event.type === 'machine.cordoned') directory.cordon(event.machineId);
-    if (event.type === 'machine.uncordoned') directory.uncordon(event.machineId);
-  });
   const proxy = await EdgeProxy.start({
     ...{ app: 'grupo-gad', directory, clock: platform.clock, events: platform.events },
     ...{ logs: platform.logs, stateDir: join(tmpdir(), 'flysim-deploy-e2e-proxy') },
