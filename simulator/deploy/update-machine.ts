@@ -20,51 +20,44 @@ export interface MachineUpdate {
 
 /** Updates a machine and verifies it; marks its outcome and throws the stage's error. */
 export async function updateAndVerify(ctx: DeployContext, entry: MachineUpdate): Promise<void> {
-  const { machine, slot } = entry;
-  const key = `update:${machine.id}`;
-  ctx.status(key, 'running', `Updating ${machineLabel(machine)}`, slot, machine.id);
-  const sinceSeq = ctx.events.size;
-
-  try {
-    await machine.update(entry.config);
-    await verifyMachine(ctx, machine, key, slot, sinceSeq);
-  } catch (error) {
-    ctx.outcome(machine, 'failed');
-    const failure = asDeployError(error, DEPLOY_ERROR_CODES.updateMachine);
-    ctx.status(
-      key,
-      'failed',
-      `Machine ${machineLabel(machine)} update failed: ${firstLine(failure.message)}`,
-      slot,
-      machine.id,
-    );
-    throw failure;
-  }
-
-  ctx.outcome(machine, 'updated');
-  ctx.status(
-    key,
-    'succeeded',
-    `Machine ${machineLabel(machine)} update succeeded`,
-    slot,
-    machine.id,
-  );
+  await reportUpdate(ctx, entry, async (key) => {
+    const sinceSeq = ctx.events.size;
+    await entry.machine.update(entry.config);
+    await verifyMachine(ctx, entry.machine, key, entry.slot, sinceSeq);
+  });
 }
 
 /** A stopped machine takes the new config and stays stopped (reference §2.5). */
 export async function updateCold(ctx: DeployContext, entry: MachineUpdate): Promise<void> {
+  await reportUpdate(ctx, entry, () => entry.machine.update(entry.config, { skipLaunch: true }));
+}
+
+/**
+ * Runs one machine's update as a status line: `Updating …`, then `update succeeded` or `update
+ * failed` with the first line of the error, which is thrown on as the stage's deploy error.
+ */
+export async function reportUpdate(
+  ctx: DeployContext,
+  entry: MachineUpdate,
+  work: (key: string) => Promise<void>,
+): Promise<void> {
   const { machine, slot } = entry;
   const key = `update:${machine.id}`;
-  ctx.status(key, 'running', `Updating ${machineLabel(machine)}`, slot, machine.id);
-  await machine.update(entry.config, { skipLaunch: true });
+  const label = machineLabel(machine);
+  ctx.status(key, 'running', `Updating ${label}`, slot, machine.id);
+
+  try {
+    await work(key);
+  } catch (error) {
+    ctx.outcome(machine, 'failed');
+    const failure = asDeployError(error, DEPLOY_ERROR_CODES.updateMachine);
+    const message = `Machine ${label} update failed: ${firstLine(failure.message)}`;
+    ctx.status(key, 'failed', message, slot, machine.id);
+    throw failure;
+  }
+
   ctx.outcome(machine, 'updated');
-  ctx.status(
-    key,
-    'succeeded',
-    `Machine ${machineLabel(machine)} update succeeded`,
-    slot,
-    machine.id,
-  );
+  ctx.status(key, 'succeeded', `Machine ${label} update succeeded`, slot, machine.id);
 }
 
 /** Waits for started, smoke checks and health checks, unless the deploy is detached. */
