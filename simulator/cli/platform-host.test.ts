@@ -66,7 +66,7 @@ describe('the platform host', () => {
     expect(host.proxy?.load(machine.id)).toBe(0);
   });
 
-  it('should stop draining once it closes, so the teardown does not wait on a closed proxy', async () => {
+  it('should stop draining when it closes: teardown waits on no closed proxy', async () => {
     const host = await openHost();
     const machine = await host.platform.launchMachine(APP, { image: 'grupo-gad:local' });
 

@@ -84,7 +84,7 @@ describe('deploy e2e: the sample app through the edge proxy', () => {
     await run?.close();
   }, 120_000);
 
-  it('should deploy twice; the rolling second deploy serves every request through 443 and moves both machines v1 -> v2', async () => {
+  it('should roll v1 -> v2 on both machines, serving every request on 443', async () => {
     const { platform } = run;
     const configPath = join(ROOT, 'fly.toml');
     const first = await deployApp({ configPath, buildCaFile }, { platform });
@@ -181,7 +181,7 @@ describe('deploy e2e: failures on a fixture app', () => {
     await expectPreviousReleaseServing();
   });
 
-  it('a release command timeout leaves its machine for the next deploy and touches no app machine', async () => {
+  it('a release command timeout keeps its machine and touches no app machine', async () => {
     const result = await tiny({
       env: { RELEASE_SLEEP_MS: '60000' },
       releaseCommandTimeoutMs: 4_000,
@@ -238,7 +238,7 @@ describe('deploy e2e: failures on a fixture app', () => {
     await expectPreviousReleaseServing();
   });
 
-  it('bluegreen with a failing green rolls back; the blue machines never stop serving', async () => {
+  it('bluegreen with a failing green rolls back; the blues never stop serving', async () => {
     await expectPreviousReleaseServing();
     const blues = run.platform
       .machines('tiny')
