@@ -97,3 +97,58 @@ describe('EventLog', () => {
     expect(log.toJsonLines()).toContain('postgres://u:[REDACTED]@db');
   });
 });
+
+describe('the request events of the EventLog', () => {
+  const served = (status: number) =>
+    ({
+      type: 'proxy.request_served',
+      app: 'grupo-gad',
+      machineId: 'aaaaaaaaaaaaaa',
+      releaseVersion: 1,
+      port: 443,
+      method: 'GET',
+      status,
+      latencyMs: 1,
+      errorCode: undefined,
+    }) as const;
+
+  it('should keep the latest requests and every other event, in append order', () => {
+    const log = new EventLog({ clock: new VirtualClock(), requestEventLimit: 3 });
+    log.append(machineState('aaaaaaaaaaaaaa', 'starting', 'started'));
+    for (let i = 0; i < 10; i++) log.append(served(200 + i));
+    log.append(machineState('aaaaaaaaaaaaaa', 'started', 'stopping'));
+    log.append(served(299));
+
+    expect(log.size).toBe(13);
+    expect(log.droppedRequests).toBe(8);
+    expect(log.query().map((e) => [e.seq, e.type])).toEqual([
+      [1, 'machine.state_changed'],
+      [10, 'proxy.request_served'],
+      [11, 'proxy.request_served'],
+      [12, 'machine.state_changed'],
+      [13, 'proxy.request_served'],
+    ]);
+    expect(log.query({ type: 'proxy.request_served' }).map((e) => e.status)).toEqual([
+      208, 209, 299,
+    ]);
+    expect(log.query({ type: 'machine.state_changed' })).toHaveLength(2);
+  });
+
+  it('should hold a bounded number of requests however many pass through', () => {
+    const log = new EventLog({ clock: new VirtualClock(), requestEventLimit: 100 });
+    for (let i = 0; i < 100_000; i++) log.append(served(200));
+
+    expect(log.query({ machineId: 'aaaaaaaaaaaaaa' })).toHaveLength(100);
+    expect(log.droppedRequests).toBe(99_900);
+    expect(log.toJsonLines().split('\n')).toHaveLength(101);
+  });
+
+  it('should tell listeners of every request, kept or not', () => {
+    const log = new EventLog({ clock: new VirtualClock(), requestEventLimit: 1 });
+    const seen: number[] = [];
+    log.subscribe((event) => seen.push(event.seq));
+    for (let i = 0; i < 5; i++) log.append(served(200));
+
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+  });
+});

@@ -21,32 +21,62 @@ export interface EventLogOptions {
    * values; this is the second lock on the same door.
    */
   readonly redact?: (text: string) => string;
+  /**
+   * How many of the latest `proxy.request_served` events are kept; older ones are dropped and
+   * counted in `droppedRequests`. Every other event is kept for the whole run.
+   * @default 10_000
+   */
+  readonly requestEventLimit?: number;
 }
 
-/** The run's append-only record; every report and expectation is a view of it. */
+/**
+ * One per request through the edge proxy: a load test makes millions, and the run must not hold
+ * them all (about 600 bytes each) nor scan them on every query a deploy makes.
+ */
+const REQUEST_EVENT = 'proxy.request_served';
+const DEFAULT_REQUEST_EVENT_LIMIT = 10_000;
+
+/**
+ * The run's append-only record; every report and expectation is a view of it. Request events are
+ * the one exception to "append-only": only the latest `requestEventLimit` of them are kept.
+ */
 export class EventLog {
   readonly #clock: Clock;
   readonly #redact: ((text: string) => string) | undefined;
+  readonly #requestLimit: number;
   readonly #events: FlysimEvent[] = [];
   readonly #listeners = new Set<EventListener>();
+  /** Request events, oldest first; trimmed in batches, so it may briefly hold twice the limit. */
+  #requests: FlysimEvent[] = [];
+  #seq = 0;
+  #droppedRequests = 0;
 
   constructor(options: EventLogOptions) {
     this.#clock = options.clock;
     this.#redact = options.redact;
+    this.#requestLimit = options.requestEventLimit ?? DEFAULT_REQUEST_EVENT_LIMIT;
   }
 
+  /** How many events were ever appended, which is the `seq` of the latest one. */
   get size(): number {
-    return this.#events.length;
+    return this.#seq;
+  }
+
+  /** Request events no longer kept: older than the latest `requestEventLimit`. */
+  get droppedRequests(): number {
+    return this.#droppedRequests + Math.max(0, this.#requests.length - this.#requestLimit);
   }
 
   append<E extends FlysimEventInput>(input: E): E & FlysimEvent {
     const stamped = {
       ...this.#scrub(input),
-      seq: this.#events.length + 1,
+      seq: ++this.#seq,
       platformTime: this.#clock.now(),
       wallTime: this.#clock.wallNow(),
     } as E & FlysimEvent;
-    this.#events.push(Object.freeze(stamped));
+    Object.freeze(stamped);
+    if (stamped.type === REQUEST_EVENT) this.#keepRequest(stamped);
+    else this.#events.push(stamped);
 
     for (const listener of [...this.#listeners]) listener(stamped);
     return stamped;
@@ -58,10 +88,14 @@ export class EventLog {
     return () => void this.#listeners.delete(listener);
   }
 
+  /** The kept events that pass `filter`, in append order. */
   query<T extends FlysimEventType = FlysimEventType>(
     filter: EventFilter<T> = {},
   ): EventOfType<T>[] {
-    return this.#events.filter((event) => matches(event, filter)) as EventOfType<T>[];
+    const pass = (event: FlysimEvent): boolean => matches(event, filter);
+    const others = wantsOthers(filter) ? this.#events.filter(pass) : [];
+    const requests = wantsRequests(filter) ? this.#keptRequests().filter(pass) : [];
+    return mergeBySeq(others, requests) as EventOfType<T>[];
   }
 
   /** Resolves with the first event from now on that passes `predicate`. */
@@ -95,6 +129,21 @@ export class EventLog {
       .join('');
   }
 
+  #keepRequest(event: FlysimEvent): void {
+    this.#requests.push(event);
+    if (this.#requests.length < 2 * this.#requestLimit) return;
+
+    // Trimming once per `limit` appends keeps the cost per append constant.
+    const excess = this.#requests.length - this.#requestLimit;
+    this.#requests = this.#requests.slice(excess);
+    this.#droppedRequests += excess;
+  }
+
+  #keptRequests(): FlysimEvent[] {
+    const excess = this.#requests.length - this.#requestLimit;
+    return excess > 0 ? this.#requests.slice(excess) : this.#requests;
+  }
+
   #scrub<E extends FlysimEventInput>(input: E): E {
     const redact = this.#redact;
     if (!redact) return input;
@@ -110,6 +159,23 @@ function scrubValue(value: unknown, redact: (text: string) => string): unknown {
 
   const entries = Object.entries(value).map(([key, item]) => [key, scrubValue(item, redact)]);
   return Object.fromEntries(entries);
+}
+
+function wantsRequests(filter: EventFilter): boolean {
+  return filter.type === undefined || typeMatches(REQUEST_EVENT, filter.type);
+}
+
+function wantsOthers(filter: EventFilter): boolean {
+  const { type } = filter;
+  if (type === undefined) return true;
+  return typeof type === 'string' ? type !== REQUEST_EVENT : type.some((t) => t !== REQUEST_EVENT);
+}
+
+/** Two lists each in `seq` order, as one (two sorted runs: the sort merges them in one pass). */
+function mergeBySeq(a: FlysimEvent[], b: FlysimEvent[]): FlysimEvent[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  return [...a, ...b].sort((x, y) => x.seq - y.seq);
 }
 
 function matches(event: FlysimEvent, filter: EventFilter): boolean {
