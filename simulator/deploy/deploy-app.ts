@@ -25,6 +25,7 @@ import {
 } from './deploy-run.js';
 import { explainerFor, NO_EXPLAIN } from './explain.js';
 import { describeLaunches, launchGroups, type GroupLaunch } from './first-deploy.js';
+import { DEPLOYMENT_IMAGES_KEPT, pruneDeploymentImages } from './image-retention.js';
 import { buildAppMachineConfig, buildReleaseMachineConfig } from './machine-config.js';
 import { resolveDeployOptions, type DeployRequest } from './options.js';
 import { groupOf, managedMachines, toPlatformConfig } from './platform-config.js';
@@ -72,7 +73,7 @@ async function deploy(
 ): Promise<void> {
   const image = await buildPhase(ctx, config, request);
   progress.image = image.tag;
-  pushPhase(ctx, image);
+  await pushPhase(ctx, image);
 
   const release = ctx.platform.releases.create(ctx.app, {
     ...{ image: image.tag, strategy: ctx.options.strategy, reason: 'deploy' },
@@ -120,15 +121,29 @@ async function buildPhase(ctx: DeployContext, config: AppConfig, request: Deploy
   return image;
 }
 
-function pushPhase(ctx: DeployContext, image: BuiltImage): void {
+async function pushPhase(ctx: DeployContext, image: BuiltImage): Promise<void> {
   ctx.startPhase('push', '==> Pushing image to fly');
   ctx.events.append({
     ...{ type: 'deploy.image_ready', app: ctx.app, deployId: ctx.deployId },
     ...{ image: image.tag, sizeBytes: image.sizeBytes, built: true },
   });
+  await pruneOldImages(ctx);
   ctx.finishPhase('--> Pushing image done');
   ctx.print(`image: ${image.tag}`);
   ctx.print(`image size: ${humanSize(image.sizeBytes)}`);
+}
+
+/** Housekeeping of flysim's registry, the local engine: it never fails a deploy. */
+async function pruneOldImages(ctx: DeployContext): Promise<void> {
+  // Deployment tags carry a ULID of the wall time they were made at, so compare with wall time.
+  const removed = await pruneDeploymentImages(ctx, Date.now()).catch((error: unknown) => {
+    ctx.print(`WARN could not remove older deployment images: ${String(error)}`, 'warn');
+    return [];
+  });
+  if (removed.length === 0) return;
+
+  const kept = `kept the ${DEPLOYMENT_IMAGES_KEPT} newest, those in use and those under an hour old`;
+  ctx.print(`Removed ${removed.length} older deployment images of ${ctx.app} (${kept})`);
 }
 
 async function releaseCommandPhase(

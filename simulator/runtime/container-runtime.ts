@@ -140,6 +140,13 @@ export interface ContainerRuntime {
   buildImage(spec: ImageBuildSpec, signal?: AbortSignal): Promise<ImageInfo>;
   inspectImage(name: string): Promise<ImageInfo | undefined>;
   tagImage(source: string, target: string): Promise<void>;
+  /** Every `repository:tag` the engine holds for `repository`. */
+  listImageTags(repository: string): Promise<string[]>;
+  /**
+   * Removes the tag, and the image when it was its last; false when a container still uses the
+   * image or the tag is gone already.
+   */
+  untagImage(reference: string): Promise<boolean>;
 
   createContainer(spec: ContainerSpec): Promise<string>;
   /** Delivers the container's output from its start; attach before `startContainer`. */

@@ -10,6 +10,7 @@ import { flysimLabels, LABELS } from './labels.js';
 const RUN = `rt-e2e-${process.pid}`;
 const labels = flysimLabels({ run: RUN, app: 'rt-test' });
 const runtime = new DockerRuntime();
+const RETENTION_TAGS = ['a', 'b'].map((name) => `flysim-e2e/retention-${process.pid}:${name}`);
 let node = '';
 let contextDir = '';
 
@@ -20,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runtime.removeByLabel(LABELS.run, RUN);
-  for (const image of ['flysim-e2e/rt:ok', 'flysim-e2e/rt:tagged']) {
+  for (const image of ['flysim-e2e/rt:ok', 'flysim-e2e/rt:tagged', ...RETENTION_TAGS]) {
     await runtime.inspectImage(image).then((found) => found && removeImage(image));
   }
   await runtime.close();
@@ -129,5 +130,20 @@ describe('DockerRuntime', () => {
     const removed = await runtime.removeByLabel(LABELS.run, RUN);
     expect(removed.networks).toBe(1);
     expect(removed.containers).toBeGreaterThanOrEqual(2);
+  });
+  it('should list tags of a repository and untag, except an image a container still uses', async () => {
+    const [shared, alone] = RETENTION_TAGS as [string, string];
+    await writeFile(join(contextDir, 'Dockerfile'), `FROM ${node}\nLABEL retention=${RUN}\n`);
+    await runtime.buildImage({ contextDir, tag: alone, labels });
+    await runtime.tagImage(node, shared);
+    const repository = shared.split(':')[0] ?? '';
+    expect((await runtime.listImageTags(repository)).sort()).toEqual([shared, alone]);
+
+    await runtime.createContainer({ image: alone, cmd: ['true'], env: {}, labels });
+    expect(await runtime.untagImage(alone)).toBe(false);
+    expect(await runtime.untagImage(shared)).toBe(true);
+    expect(await runtime.untagImage(shared)).toBe(false);
+    expect(await runtime.listImageTags(repository)).toEqual([alone]);
+    expect(await runtime.hasImage(node)).toBe(true);
   });
 });

@@ -83,6 +83,24 @@ export class DockerRuntime implements ContainerRuntime {
     await this.#docker.getImage(source).tag({ repo, tag });
   }
 
+  async listImageTags(repository: string): Promise<string[]> {
+    const images = await this.#docker.listImages({ filters: { reference: [`${repository}:*`] } });
+    return images
+      .flatMap((image) => image.RepoTags ?? [])
+      .filter((tag) => tag.startsWith(`${repository}:`));
+  }
+
+  async untagImage(reference: string): Promise<boolean> {
+    try {
+      await this.#docker.getImage(reference).remove();
+      return true;
+    } catch (error) {
+      // 409: a container, running or not, still uses the image.
+      if (statusCode(error) === 404 || statusCode(error) === 409) return false;
+      throw dockerError(`remove image ${reference}`, error);
+    }
+  }
+
   async createContainer(spec: ContainerSpec): Promise<string> {
     try {
       const container = await this.#docker.createContainer(containerOptions(spec));

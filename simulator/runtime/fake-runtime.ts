@@ -178,6 +178,17 @@ export class FakeRuntime implements ContainerRuntime {
     this.images.set(target, { ...image, tags: [...image.tags, target] });
   }
 
+  async listImageTags(repository: string): Promise<string[]> {
+    return [...this.images.keys()].filter((tag) => tag.startsWith(`${repository}:`));
+  }
+
+  async untagImage(reference: string): Promise<boolean> {
+    const inUse = [...this.#containers.values()].some(
+      (container) => container.spec.image === reference && container.state !== 'removing',
+    );
+    return !inUse && this.images.delete(reference);
+  }
+
   async createContainer(spec: ContainerSpec): Promise<string> {
     const createError = this.#createErrors.get(spec.image);
     if (createError !== undefined) throw new FlysimError('FLYSIM_RUNTIME_DOCKER', createError);
