@@ -49,11 +49,11 @@ async function labelled(runId: string): Promise<string[]> {
   );
 }
 
-function spawnUp(
+function spawnFlysim(
   args: string[],
   environment: NodeJS.ProcessEnv,
 ): { child: ChildProcess; output: () => string } {
-  const child = spawn('node', [BIN, 'up', ...args], { cwd: ROOT, env: environment });
+  const child = spawn('node', [BIN, ...args], { cwd: ROOT, env: environment });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -104,13 +104,30 @@ describe('flysim deploy --once', () => {
     expect(result.stdout + result.stderr).not.toContain('k'.repeat(40));
     expect(await labelled(runId)).toEqual([]);
   }, 240_000);
+
+  it('should stop on Ctrl-C in the middle of the deploy, exit 130, and leave nothing labelled', async () => {
+    const runId = `cli-e2e-once-sigint-${process.pid}`;
+    const environment = env('once-sigint', runId);
+    const keys = ['SECRET_KEY', 'JWT_SECRET_KEY'].map((name) => `${name}=${'k'.repeat(40)}${name}`);
+    expect((await flysim(['secrets', 'set', ...keys], environment)).code).toBe(0);
+    const deploy = spawnFlysim(['deploy', '--once', '--speed', '10', '--redis'], environment);
+    await expect
+      .poll(deploy.output, { timeout: 180_000, interval: 200 })
+      .toMatch(/Machine [0-9a-f]{14} \[app\] was created/);
+    expect((await labelled(runId)).length).toBeGreaterThanOrEqual(3);
+
+    deploy.child.kill('SIGINT');
+
+    expect(await exited(deploy.child)).toBe(130);
+    expect(await labelled(runId)).toEqual([]);
+  }, 240_000);
 });
 
 describe('flysim up', () => {
   it('should answer status, take a secret, and tear everything down on flysim down', async () => {
     const runId = `cli-e2e-up-${process.pid}`;
     const environment = env('up', runId);
-    const up = spawnUp(['--speed', '10'], environment);
+    const up = spawnFlysim(['up', '--speed', '10'], environment);
     await expect.poll(up.output, { timeout: 60_000, interval: 200 }).toContain('Control API:');
 
     const status = await flysim(['status', '--json'], environment);
@@ -138,7 +155,7 @@ describe('flysim up', () => {
 
   it('should remove every container and network of the run on SIGINT', async () => {
     const runId = `cli-e2e-sigint-${process.pid}`;
-    const up = spawnUp(['--speed', '10', '--redis'], env('sigint', runId));
+    const up = spawnFlysim(['up', '--speed', '10', '--redis'], env('sigint', runId));
     await expect.poll(up.output, { timeout: 90_000, interval: 200 }).toContain('Control API:');
     expect((await labelled(runId)).length).toBeGreaterThanOrEqual(2);
 
