@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FakeProgram } from '../runtime/fake-runtime.js';
 import { deployApp } from './deploy-app.js';
 import type { DeployRequest } from './options.js';
@@ -200,6 +200,26 @@ describe('deployApp: rolling', () => {
       state: 'started',
     });
     expect(h.lines()).toContain(`failed Machine ${other} [app] update canceled`);
+  });
+
+  it('should stop waiting once wait_timeout cuts the smoke checks short', async () => {
+    h = deployHarness();
+    // A smoke check still looping after its deadline would query the log on every microtask turn
+    // and starve the event loop (this test included); past a budget far above a deploy's own
+    // queries, the query throws, which ends such a loop and lets the test report it.
+    const events = h.platform.events;
+    const original = events.query.bind(events);
+    const budget = 5_000;
+    const query = vi.spyOn(events, 'query').mockImplementation((filter) => {
+      if (query.mock.calls.length > budget) throw new Error('a wait polls without end');
+      return original(filter);
+    });
+
+    const result = await deploy('v1', {}, { waitTimeoutMs: 3_000 });
+    for (let turn = 0; turn < 1_000; turn++) await Promise.resolve();
+
+    expect(result.error?.code).toBe('FLYSIM_DEPLOY_SMOKE_CHECKS');
+    expect(query.mock.calls.length).toBeLessThan(budget);
   });
 
   it('should fail with the health-check timeout after wait_timeout when checks never pass', async () => {

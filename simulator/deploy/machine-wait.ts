@@ -76,6 +76,9 @@ async function untilExitOr(ctx: DeployContext, machine: Machine, ms: number, sig
   await Promise.race([exited, started, slept]).catch(() => undefined);
   done.abort();
   await Promise.allSettled([exited, started, slept]);
+  // The deadline or Ctrl-C: every wait above now settles at once, so the caller's loop would spin
+  // on microtasks forever, starving the event loop (and with it the teardown).
+  signal.throwIfAborted();
 }
 
 /** Waits until every check of the machine's config passes; prints `p/t` as it changes. */
