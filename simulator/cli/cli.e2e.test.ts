@@ -110,7 +110,7 @@ describe('flysim deploy --once', () => {
     const environment = env('once-sigint', runId);
     const keys = ['SECRET_KEY', 'JWT_SECRET_KEY'].map((name) => `${name}=${'k'.repeat(40)}${name}`);
     expect((await flysim(['secrets', 'set', ...keys], environment)).code).toBe(0);
-    const deploy = spawnFlysim(['deploy', '--once', '--speed', '10', '--redis'], environment);
+    const deploy = spawnFlysim(['deploy', '--once', '--speed', '10', '--postgres'], environment);
     await expect
       .poll(deploy.output, { timeout: 180_000, interval: 200 })
       .toMatch(/Machine [0-9a-f]{14} \[app\] was created/);

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ControlServer } from './control-server.js';
 import { FakeHost, fakeMachine, fakeResult } from './fake-host.js';
+import { InterruptedError } from './interrupt.js';
 import { main } from './main.js';
 import { newToken, writeControlState } from './state-file.js';
 
@@ -41,16 +42,21 @@ afterAll(async () => {
 
 beforeEach(() => {
   host.nextResult = fakeResult('succeeded');
+  host.onDeploy = undefined;
   host.machineList = [fakeMachine('3287eeeb342085', 1), fakeMachine('9080e1f7a4d2c8', 1)];
 });
 
-async function flysim(argv: string[], env: Record<string, string> = {}, isTTY = false) {
+async function flysim(
+  argv: string[],
+  env: Record<string, string> = {},
+  isTTY = false,
+  interrupt = new AbortController(),
+) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const chunks = { out: '', err: '' };
   stdout.on('data', (chunk: Buffer) => (chunks.out += chunk.toString()));
   stderr.on('data', (chunk: Buffer) => (chunks.err += chunk.toString()));
-  const interrupt = new AbortController();
   const code = await main(argv, {
     ...{ stdout, stderr, cwd: appDir, isTTY, interrupt: interrupt.signal },
     env: { FLYSIM_STATE_DIR: stateDir, ...env },
@@ -232,6 +238,14 @@ describe('deploy through the control API', () => {
       status: 'failed',
       error: { code: 'FLYSIM_DEPLOY_WAIT_HEALTHY' },
     });
+  });
+
+  it('should exit 130 when Ctrl-C stopped the deploy', async () => {
+    const interrupt = new AbortController();
+    host.nextResult = fakeResult('failed');
+    host.onDeploy = () => interrupt.abort(new InterruptedError('SIGINT'));
+    const result = await flysim(['deploy'], {}, false, interrupt);
+    expect(result.code).toBe(130);
   });
 
   it('should ask for live lines on a terminal and plain ones under CI=true or a pipe', async () => {

@@ -112,10 +112,16 @@ export function localSink(ctx: CliContext, presentation: Presentation): StreamSi
   };
 }
 
-/** `--json`: the result object alone on stdout. Exit 1 when the deploy failed, 2 in verify. */
+/** `--json`: the result object alone on stdout. */
 export function finish(ctx: CliContext, presentation: Presentation, result: DeployResult): number {
   if (presentation.mode === 'json') ctx.stdout.write(`${JSON.stringify(result)}\n`);
+  return deployExitCode(ctx, result);
+}
+
+/** 0 when the deploy succeeded; 130 when Ctrl-C stopped it, as a shell expects; 2 in verify. */
+export function deployExitCode(ctx: CliContext, result: DeployResult): number {
   if (result.status === 'succeeded') return EXIT.ok;
+  if (ctx.interrupt.aborted) return EXIT.interrupted;
   return result.phase === 'verify' ? EXIT.usage : EXIT.failed;
 }
 

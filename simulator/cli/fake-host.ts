@@ -49,6 +49,8 @@ export function fakeResult(status: 'succeeded' | 'failed', version = 1): DeployR
 /** Records what it was asked; answers with fixed views and `nextResult`. */
 export class FakeHost implements ControlHost {
   nextResult: DeployResult = fakeResult('succeeded');
+  /** Runs while a deploy is in progress, e.g. to press Ctrl-C. */
+  onDeploy: (() => void) | undefined;
   readonly deploys: DeployCommandRequest[] = [];
   readonly secretValues = new Map<string, string>();
   readonly staged = new Set<string>();
@@ -110,6 +112,7 @@ export class FakeHost implements ControlHost {
     this.deploys.push(request);
     sink.out(`==> Verifying app config (${request.presentation.mode})\n`);
     sink.err('WARNING a line on stderr\n');
+    this.onDeploy?.();
     return this.nextResult;
   }
 

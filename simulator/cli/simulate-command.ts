@@ -7,8 +7,7 @@ import type { DeployResult } from '../deploy/deploy-result.js';
 import { loadAppConfig } from './app-config-loader.js';
 import { describeFlags, flagString, parseArgs, parseSpeed, usageError } from './args.js';
 import type { CliContext } from './context.js';
-import { EXIT } from './context.js';
-import { localSink } from './deploy-command.js';
+import { deployExitCode, localSink } from './deploy-command.js';
 import type { RunningPlatform } from './platform-runner.js';
 import { isCi, resolvePresentation } from './presentation.js';
 import { CONFIG_FLAG } from './talk-commands.js';
@@ -48,7 +47,7 @@ async function simulate(ctx: CliContext, running: RunningPlatform): Promise<numb
   const result = await host.deploy(request, localSink(ctx, presentation), ctx.interrupt);
 
   await writeSummary(ctx, running, result);
-  if (isCi(ctx.env)) return result.status === 'succeeded' ? EXIT.ok : EXIT.failed;
+  if (isCi(ctx.env) || ctx.interrupt.aborted) return deployExitCode(ctx, result);
 
   ctx.stdout.write('\nLogs (Ctrl-C tears everything down):\n');
   for await (const line of host.followLogs({ machineId: undefined }, ctx.interrupt)) {
