@@ -105,7 +105,7 @@ describe('flysim deploy --once', () => {
     expect(await labelled(runId)).toEqual([]);
   }, 240_000);
 
-  it('should stop on Ctrl-C in the middle of the deploy, exit 130, and leave nothing labelled', async () => {
+  it('should stop on Ctrl-C mid-deploy, exit 130, and leave nothing labelled', async () => {
     const runId = `cli-e2e-once-sigint-${process.pid}`;
     const environment = env('once-sigint', runId);
     const keys = ['SECRET_KEY', 'JWT_SECRET_KEY'].map((name) => `${name}=${'k'.repeat(40)}${name}`);

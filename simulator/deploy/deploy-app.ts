@@ -25,7 +25,7 @@ import {
 } from './deploy-run.js';
 import { explainerFor, NO_EXPLAIN } from './explain.js';
 import { describeLaunches, launchGroups, type GroupLaunch } from './first-deploy.js';
-import { DEPLOYMENT_IMAGES_KEPT, pruneDeploymentImages } from './image-retention.js';
+import { KEPT_NOTE, pruneDeploymentImages } from './image-retention.js';
 import { buildAppMachineConfig, buildReleaseMachineConfig } from './machine-config.js';
 import { resolveDeployOptions, type DeployRequest } from './options.js';
 import { groupOf, managedMachines, toPlatformConfig } from './platform-config.js';
@@ -142,8 +142,8 @@ async function pruneOldImages(ctx: DeployContext): Promise<void> {
   });
   if (removed.length === 0) return;
 
-  const kept = `kept the ${DEPLOYMENT_IMAGES_KEPT} newest, those in use and those under an hour old`;
-  ctx.print(`Removed ${removed.length} older deployment images of ${ctx.app} (${kept})`);
+  const count = removed.length;
+  ctx.print(`Removed ${count} older deployment images of ${ctx.app} (${KEPT_NOTE})`);
 }
 
 async function releaseCommandPhase(

@@ -17,6 +17,10 @@ export const DEPLOYMENT_IMAGES_KEPT = 3;
  */
 export const DEPLOYMENT_IMAGE_MIN_AGE_MS = 60 * 60 * 1000;
 
+/** What the deploy prints of the policy next to what it removed. */
+export const KEPT_NOTE =
+  `kept the ${DEPLOYMENT_IMAGES_KEPT} newest, those in use ` + 'and those under an hour old';
+
 const DEPLOYMENT_TAG = /:deployment-([0-9A-HJKMNP-TV-Z]{26})$/;
 
 /**

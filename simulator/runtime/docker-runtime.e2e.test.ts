@@ -131,7 +131,7 @@ describe('DockerRuntime', () => {
     expect(removed.networks).toBe(1);
     expect(removed.containers).toBeGreaterThanOrEqual(2);
   });
-  it('should list tags of a repository and untag, except an image a container still uses', async () => {
+  it('should list the tags of a repository and untag all but an image in use', async () => {
     const [shared, alone] = RETENTION_TAGS as [string, string];
     await writeFile(join(contextDir, 'Dockerfile'), `FROM ${node}\nLABEL retention=${RUN}\n`);
     await runtime.buildImage({ contextDir, tag: alone, labels });
