@@ -202,6 +202,29 @@ describe('deployApp: rolling', () => {
     expect(h.lines()).toContain(`failed Machine ${other} [app] update canceled`);
   });
 
+  it('should say what an interrupt left behind, before the release and after it', async () => {
+    h = deployHarness();
+    const early = new AbortController();
+    early.abort(new Error('SIGINT'));
+    const before = await deploy('v1', {}, { signal: early.signal });
+
+    const late = new AbortController();
+    h.platform.events.subscribe((event) => {
+      if (event.type === 'deploy.phase_started' && event.phase === 'release_command') late.abort();
+    });
+    const after = await deploy('v1', {}, { signal: late.signal });
+
+    expect(before.error).toMatchObject({
+      code: 'FLYSIM_DEPLOY_INTERRUPTED',
+      hint: 'it stopped before the release: nothing on the platform changed',
+    });
+    expect(after.error).toMatchObject({
+      code: 'FLYSIM_DEPLOY_INTERRUPTED',
+      hint: 'release v1 is marked interrupted; machines already updated keep it',
+    });
+    expect(h.platform.releases.list('shop').map((r) => r.status)).toEqual(['interrupted']);
+  });
+
   it('should stop waiting once wait_timeout cuts the smoke checks short', async () => {
     h = deployHarness();
     // A smoke check still looping after its deadline would query the log on every microtask turn

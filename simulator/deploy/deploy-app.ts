@@ -56,7 +56,7 @@ export async function deployApp(request: DeployRequest, deps: DeployDeps): Promi
     const config = await verify(ctx, request);
     await deploy(ctx, config, request, progress);
   } catch (error) {
-    const failure = toDeployError(failureOf(ctx, error));
+    const failure = toDeployError(failureOf(ctx, error, progress.release));
     if (ctx.phase !== 'done') ctx.finishPhase(undefined, true);
     closeRelease(ctx, progress.release, failure);
     return finishDeploy(ctx, progress.release, progress.image, failure);
@@ -71,10 +71,13 @@ async function deploy(
   request: DeployRequest,
   progress: Progress,
 ): Promise<void> {
+  ctx.checkInterrupted();
   const image = await buildPhase(ctx, config, request);
   progress.image = image.tag;
   await pushPhase(ctx, image);
 
+  // Ctrl-C during the build or the push leaves no release behind.
+  ctx.checkInterrupted();
   const release = ctx.platform.releases.create(ctx.app, {
     ...{ image: image.tag, strategy: ctx.options.strategy, reason: 'deploy' },
   });

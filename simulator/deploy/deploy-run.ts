@@ -39,12 +39,19 @@ export function numbered<T extends { machine: { id: string } }>(items: readonly 
   return sorted.map((item, i) => ({ ...item, slot: { index: i + 1, total: sorted.length } }));
 }
 
-/** Turns whatever stopped the deploy into its stage's error; an interrupt is its own stage. */
-export function failureOf(ctx: DeployContext, error: unknown) {
+/**
+ * Turns whatever stopped the deploy into its stage's error; an interrupt is its own stage, and
+ * its hint says what it left behind: nothing before the release, else updated machines.
+ */
+export function failureOf(ctx: DeployContext, error: unknown, release: Release | undefined) {
   if (ctx.signal?.aborted === true || isAbort(error)) {
+    const hint =
+      release === undefined
+        ? 'it stopped before the release: nothing on the platform changed'
+        : `release v${release.version} is marked interrupted; machines already updated keep it`;
     return deployError(DEPLOY_ERROR_CODES.interrupted, 'deploy interrupted', {
       cause: error,
-      hint: 'the release is marked interrupted; machines already updated keep the new version',
+      hint,
     });
   }
   if (isFlysimError(error) && error.code.startsWith('FLYSIM_DEPLOY_')) return error;

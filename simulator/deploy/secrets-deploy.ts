@@ -54,6 +54,7 @@ export async function secretsDeploy(
     });
     const machines = managedMachines(platform.machines(request.app));
     if (machines.length === 0 || current === undefined) throw noMachines();
+    ctx.checkInterrupted();
 
     release = platform.releases.create(ctx.app, {
       ...{ image: current.image, strategy: ctx.options.strategy, reason: 'secrets' },
@@ -65,7 +66,7 @@ export async function secretsDeploy(
     );
     await updateExisting(ctx, updates, false);
   } catch (error) {
-    const failure = toDeployError(failureOf(ctx, error));
+    const failure = toDeployError(failureOf(ctx, error, release));
     closeRelease(ctx, release, failure);
     return finishDeploy(ctx, release, current?.image ?? '', failure);
   }
