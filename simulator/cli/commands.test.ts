@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ControlServer } from './control-server.js';
 import { FakeHost, fakeMachine, fakeResult } from './fake-host.js';
@@ -46,11 +46,13 @@ beforeEach(() => {
   host.machineList = [fakeMachine('3287eeeb342085', 1), fakeMachine('9080e1f7a4d2c8', 1)];
 });
 
+/** A terminal unless `stdin` is given, which is piped in and ended. */
 async function flysim(
   argv: string[],
   env: Record<string, string> = {},
   isTTY = false,
   interrupt = new AbortController(),
+  stdin?: string,
 ) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -59,6 +61,10 @@ async function flysim(
   stderr.on('data', (chunk: Buffer) => (chunks.err += chunk.toString()));
   const code = await main(argv, {
     ...{ stdout, stderr, cwd: appDir, isTTY, interrupt: interrupt.signal },
+    stdin:
+      stdin === undefined
+        ? Object.assign(Readable.from([]), { isTTY: true })
+        : Readable.from([Buffer.from(stdin)]),
     env: { FLYSIM_STATE_DIR: stateDir, ...env },
   });
   return { code, ...chunks };
@@ -175,6 +181,30 @@ describe('talking to a running platform', () => {
     expect(list.out).toContain('API_TOKEN\ta1b2c3d4e5f60718\tDeployed');
     expect(list.out).toContain('* OTHER');
     expect(list.out).toContain('There is 1 secret not deployed.');
+  });
+
+  it('should read a NAME=- value and import lines from stdin, printing neither', async () => {
+    const piped = await flysim(['secrets', 'set', 'PIPED=-'], {}, false, undefined, ' p1p3d\n');
+    const lines = 'IMPORTED_A=first\n# a comment\nIMPORTED_B="second"\n';
+    const imported = await flysim(['secrets', 'import'], {}, false, undefined, lines);
+
+    expect([piped.code, imported.code]).toEqual([0, 0]);
+    expect(host.secretValues.get('PIPED')).toBe('p1p3d');
+    expect(host.secretValues.get('IMPORTED_A')).toBe('first');
+    expect(host.secretValues.get('IMPORTED_B')).toBe('second');
+    const printed = piped.out + piped.err + imported.out + imported.err;
+    for (const value of ['p1p3d', 'first', 'second']) expect(printed).not.toContain(value);
+  });
+
+  it('should exit 2 when NAME=- finds a terminal, or import finds no pair', async () => {
+    const terminal = await flysim(['secrets', 'set', 'PIPED=-']);
+    expect(terminal.code).toBe(2);
+    expect(terminal.err).toBe(
+      'Error: secret `PIPED` expects standard input but none provided; pipe it in, e.g. `printf %s "$VALUE" | flysim secrets set NAME=-`\n',
+    );
+    const empty = await flysim(['secrets', 'import'], {}, false, undefined, '# nothing\n');
+    expect(empty.code).toBe(2);
+    expect(empty.err).toContain('requires at least one SECRET=VALUE pair');
   });
 
   it('should exit 1 when the restart-only deploy of secrets set fails', async () => {

@@ -3,6 +3,7 @@
 import type { Writable } from 'node:stream';
 import { isFlysimError, type FlysimError } from '../errors.js';
 import { InterruptedError } from './interrupt.js';
+import type { Stdin } from './secret-input.js';
 
 /** Where the CLI writes: passed in, so tests capture it and nothing below the CLI prints. */
 export interface Output {
@@ -16,6 +17,8 @@ export interface Output {
   readonly isTTY?: boolean;
   /** Aborts on Ctrl-C; by default SIGINT and SIGTERM of this process. */
   readonly interrupt?: AbortSignal;
+  /** Where secret values are read from (`secrets set NAME=-`, `secrets import`). @default process.stdin */
+  readonly stdin?: Stdin;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -28,6 +31,8 @@ export interface CliContext {
   readonly isTTY: boolean;
   /** Aborts when the user asks the command to stop (Ctrl-C, SIGTERM). */
   readonly interrupt: AbortSignal;
+  /** Read only by the commands that take secret values from it. */
+  readonly stdin: Stdin;
 }
 
 /** Exit codes: 0 succeeded, 1 the deploy (or the operation) failed, 2 usage or config error. */

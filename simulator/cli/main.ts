@@ -28,7 +28,7 @@ Commands:
   releases          The app's releases
   checks list       Health checks per machine
   logs              Logs in \`fly logs\` format; -i MACHINE filters, --no-tail dumps
-  secrets           set, unset, list and deploy secrets
+  secrets           set, import, unset, list and deploy secrets
   down              Tear the running platform down
   simulate          The sample app with Postgres and Redis, deployed and streaming logs
   config            Validate fly.toml offline (validate), print the resolved config (show)
@@ -103,6 +103,7 @@ async function withContext(
     cwd: output.cwd ?? process.cwd(),
     isTTY: output.isTTY ?? (output.stdout as { isTTY?: boolean }).isTTY === true,
     interrupt: output.interrupt ?? (interrupt as { signal: AbortSignal }).signal,
+    stdin: output.stdin ?? process.stdin,
   };
   try {
     return await run(ctx);

@@ -1,5 +1,5 @@
-// `flysim secrets set|unset|list|deploy`, with Fly's semantics (fly-platform.md §6): `set` on a
-// deployed app restarts its machines with the new values; `--stage` only stores them.
+// `flysim secrets set|import|unset|list|deploy`, with Fly's semantics (fly-platform.md §6): `set`
+// on a deployed app restarts its machines with the new values; `--stage` only stores them.
 
 import { SecretsStore } from '../platform/secrets-store.js';
 import { loadAppConfig } from './app-config-loader.js';
@@ -16,6 +16,7 @@ import { EXIT, type CliContext } from './context.js';
 import type { SecretsOutcome, SecretView } from './control-api.js';
 import { notRunning } from './control-client.js';
 import { resolvePresentation } from './presentation.js';
+import { parseSecretLines, readPipedInput } from './secret-input.js';
 import { resolveStateDir } from './state-file.js';
 import { renderSecrets } from './tables.js';
 import { CONFIG_FLAG, JSON_FLAG } from './talk-commands.js';
@@ -29,17 +30,21 @@ const SET_FLAGS = [CONFIG_FLAG, STAGE_FLAG, JSON_FLAG];
 
 export const SECRETS_USAGE = `Usage:
   flysim secrets set NAME=VALUE... [--stage] [-c PATH]
+  flysim secrets import [--stage] [-c PATH]
   flysim secrets unset NAME... [--stage] [-c PATH]
   flysim secrets list [--json] [-c PATH]
   flysim secrets deploy [-c PATH]
 
-set and unset restart the app's machines with the new values (no build, no release command);
---stage only stores them. Values never appear in output: list shows a digest.
+set, import and unset restart the app's machines with the new values (no build, no release
+command); --stage only stores them. Values never appear in output: list shows a digest.
+To keep a value off the command line, NAME=- reads it from stdin, and import reads NAME=VALUE
+lines (# comments, "quoted" values, """multi-line""" values) from stdin.
 `;
 
 export async function runSecrets(argv: readonly string[], ctx: CliContext): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'set') return setSecrets(rest, ctx);
+  if (sub === 'import') return importSecrets(rest, ctx);
   if (sub === 'unset') return unsetSecrets(rest, ctx);
   if (sub === 'list' || sub === 'ls') return listSecrets(rest, ctx);
   if (sub === 'deploy') return deploySecrets(rest, ctx);
@@ -49,7 +54,7 @@ export async function runSecrets(argv: readonly string[], ctx: CliContext): Prom
   }
   throw usageError(
     `unknown secrets command "${sub ?? ''}"`,
-    'use `flysim secrets set|unset|list|deploy`',
+    'use `flysim secrets set|import|unset|list|deploy`',
   );
 }
 
@@ -61,13 +66,58 @@ async function setSecrets(argv: readonly string[], ctx: CliContext): Promise<num
       'write flysim secrets set NAME=VALUE',
     );
   }
-  const values = parseAssignments(args.positionals, 'secrets set');
+  const values = await withStdinValue(parseAssignments(args.positionals, 'secrets set'), ctx);
+  return storeSecrets(ctx, values, args);
+}
+
+/** flyctl's `secrets import`: NAME=VALUE lines from stdin, then what `set` does with them. */
+async function importSecrets(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const args = parseArgs(argv, SET_FLAGS, 'secrets import');
+  if (args.positionals.length > 0) {
+    throw usageError(
+      '`flysim secrets import` takes no arguments: it reads NAME=VALUE lines from stdin',
+      'pipe them in, e.g. `flysim secrets import < .secrets.env`',
+    );
+  }
+  const values = parseSecretLines(await readPipedInput(ctx.stdin, '`secrets import`'));
+  if (Object.keys(values).length === 0) {
+    throw usageError(
+      'requires at least one SECRET=VALUE pair',
+      'write NAME=VALUE lines to standard input',
+    );
+  }
+  return storeSecrets(ctx, values, args);
+}
+
+async function storeSecrets(
+  ctx: CliContext,
+  values: Record<string, string>,
+  args: ReturnType<typeof parseArgs>,
+): Promise<number> {
   const configPath = flagString(args, 'config');
   const stage = flagBoolean(args, 'stage');
 
   const platform = await findPlatform(ctx, configPath);
   if (platform === undefined) return stageOffline(ctx, configPath, (s, app) => s.set(app, values));
   return change(ctx, platform, '/secrets/set', { values, stage }, flagBoolean(args, 'json'));
+}
+
+/** `NAME=-`: the value is stdin, trimmed of surrounding whitespace as flyctl does. */
+async function withStdinValue(
+  values: Record<string, string>,
+  ctx: CliContext,
+): Promise<Record<string, string>> {
+  const fromStdin = Object.keys(values).filter((name) => values[name] === '-');
+  if (fromStdin.length === 0) return values;
+  if (fromStdin.length > 1) {
+    throw usageError(
+      `only one secret can read standard input, got ${fromStdin.join(', ')}`,
+      'set the others with NAME=VALUE, or use `flysim secrets import`',
+    );
+  }
+  const name = fromStdin[0] ?? '';
+  const value = (await readPipedInput(ctx.stdin, `secret \`${name}\``)).trim();
+  return { ...values, [name]: value };
 }
 
 async function unsetSecrets(argv: readonly string[], ctx: CliContext): Promise<number> {
