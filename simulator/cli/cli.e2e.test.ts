@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -19,6 +19,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(stateRoot, { recursive: true, force: true });
+});
+
+/** Every flysim this file spawned; a failed expectation must not leave one running. */
+const spawned = new Set<ChildProcess>();
+
+afterEach(async () => {
+  for (const child of spawned) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+    await exited(child);
+  }
+  spawned.clear();
 });
 
 function env(name: string, runId: string): NodeJS.ProcessEnv {
@@ -40,6 +51,25 @@ async function flysim(args: string[], environment: NodeJS.ProcessEnv) {
   }
 }
 
+/** A variable of the running container of a machine, as the app sees it. */
+async function containerEnv(machineId: string, name: string): Promise<string> {
+  const filter = `label=dev.flysim.machine=${machineId}`;
+  const container = (await run('docker', ['ps', '-q', '--filter', filter])).stdout.trim();
+  return (await run('docker', ['exec', container, 'printenv', name])).stdout;
+}
+
+/** Like `flysim`, with `input` piped to its stdin. */
+function flysimWithStdin(args: string[], input: string, environment: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn('node', [BIN, ...args], { cwd: ROOT, env: environment });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+    child.on('close', (code) => resolve({ code, ...out }));
+    child.stdin.end(input);
+  });
+}
+
 async function labelled(runId: string): Promise<string[]> {
   const filter = `label=dev.flysim.run=${runId}`;
   const containers = await run('docker', ['ps', '-aq', '--filter', filter]);
@@ -54,6 +84,7 @@ function spawnFlysim(
   environment: NodeJS.ProcessEnv,
 ): { child: ChildProcess; output: () => string } {
   const child = spawn('node', [BIN, ...args], { cwd: ROOT, env: environment });
+  spawned.add(child);
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -61,7 +92,8 @@ function spawnFlysim(
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  // A child killed by a signal has no exit code, and has already sent its one 'exit' event.
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
@@ -152,6 +184,31 @@ describe('flysim up', () => {
     expect(await labelled(runId)).toEqual([]);
     expect((await flysim(['status'], environment)).stderr).toContain('flysim up');
   }, 120_000);
+
+  it('should restart the deployed machines with a secret piped to secrets set', async () => {
+    const runId = `cli-e2e-secrets-${process.pid}`;
+    const environment = env('secrets', runId);
+    const up = spawnFlysim(['up', '--speed', '10', '--postgres'], environment);
+    await expect.poll(up.output, { timeout: 90_000, interval: 200 }).toContain('Control API:');
+    const keys = ['SECRET_KEY', 'JWT_SECRET_KEY'].map((name) => `${name}=${'k'.repeat(40)}`);
+    expect((await flysim(['secrets', 'set', '--stage', ...keys], environment)).code).toBe(0);
+    const deploy = await flysim(['deploy'], environment);
+    expect(deploy.code, deploy.stderr).toBe(0);
+
+    const set = await flysimWithStdin(['secrets', 'set', 'FLAG_TOKEN=-'], 'ff-0123\n', environment);
+
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain("Updating existing machines in 'grupo-gad' with rolling strategy");
+    expect(set.stdout + set.stderr).not.toContain('ff-0123');
+    const listed = await flysim(['machines', 'list', '--json'], environment);
+    const machines = JSON.parse(listed.stdout) as { id: string; releaseVersion: number }[];
+    expect(machines.map((machine) => machine.releaseVersion)).toEqual([2, 2]);
+    for (const { id } of machines) expect(await containerEnv(id, 'FLAG_TOKEN')).toBe('ff-0123\n');
+
+    expect((await flysim(['down'], environment)).code).toBe(0);
+    expect(await exited(up.child)).toBe(0);
+    expect(await labelled(runId)).toEqual([]);
+  }, 240_000);
 
   it('should remove every container and network of the run on SIGINT', async () => {
     const runId = `cli-e2e-sigint-${process.pid}`;

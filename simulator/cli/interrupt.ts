@@ -1,4 +1,9 @@
-// Ctrl-C and SIGTERM as an AbortSignal, so long commands tear down through the same path.
+// Ctrl-C and its relatives as an AbortSignal, so long commands tear down through the same path.
+
+import type { Writable } from 'node:stream';
+
+/** The signals that end a command: Ctrl-C, `kill`, and a closed terminal (or SSH session). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 export interface ProcessInterrupt {
   readonly signal: AbortSignal;
@@ -6,27 +11,36 @@ export interface ProcessInterrupt {
 }
 
 /**
- * Aborts on the first SIGINT or SIGTERM. Later signals are swallowed while the teardown runs
- * (it is bounded), because leaving containers behind is worse than a few more seconds.
+ * Aborts on the first SIGINT, SIGTERM or SIGHUP, or when stdout or stderr is closed under it
+ * (`flysim logs | head`). Without this, Node's default for SIGHUP and for a write to a closed pipe
+ * is to die at once, leaving the run's containers behind. Later signals are swallowed while the
+ * teardown runs (it is bounded), because leaving containers behind is worse than a few seconds.
  */
-export function processInterrupt(): ProcessInterrupt {
+export function processInterrupt(
+  outputs: readonly Writable[] = [process.stdout, process.stderr],
+): ProcessInterrupt {
   const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals): void => {
-    if (!controller.signal.aborted) controller.abort(new InterruptedError(name));
+  const stop = (reason: string): void => {
+    if (!controller.signal.aborted) controller.abort(new InterruptedError(reason));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const onSignal = (name: NodeJS.Signals): void => stop(name);
+  // A closed reader (EPIPE) or a gone terminal (EIO): the output is unusable, so the command
+  // stops as if interrupted, and tears down instead of dying on an unhandled error.
+  const onOutputError = (error: NodeJS.ErrnoException): void => stop(error.code ?? 'EPIPE');
+
+  for (const name of STOP_SIGNALS) process.on(name, onSignal);
+  for (const output of outputs) output.on('error', onOutputError);
 
   return {
     signal: controller.signal,
     dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const name of STOP_SIGNALS) process.off(name, onSignal);
+      for (const output of outputs) output.off('error', onOutputError);
     },
   };
 }
 
-/** The abort reason when the user stopped the command. */
+/** The abort reason when the user (or a closed terminal or pipe) stopped the command. */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
   readonly signal: string;
