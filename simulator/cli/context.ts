@@ -17,7 +17,7 @@ export interface Output {
   readonly isTTY?: boolean;
   /** Aborts on Ctrl-C; by default SIGINT and SIGTERM of this process. */
   readonly interrupt?: AbortSignal;
-  /** Where secret values are read from (`secrets set NAME=-`, `secrets import`). @default process.stdin */
+  /** Where `secrets set NAME=-` and `secrets import` read values. @default process.stdin */
   readonly stdin?: Stdin;
 }
 
