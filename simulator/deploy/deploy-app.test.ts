@@ -161,6 +161,55 @@ describe('deployApp: the release command', () => {
 });
 
 describe('deployApp: rolling', () => {
+  const TWO_GROUPS =
+    `${SAMPLE_TOML}\n[processes]\n  app = "node server.js"\n  worker = "node worker.js"\n`.replace(
+      '[http_service]',
+      '[http_service]\n  processes = ["app"]',
+    );
+
+  /** v2's worker machines crash at start when `workerCrashes`; everything else runs. */
+  function programTwoGroups(label: string, workerCrashes: boolean): void {
+    h.runtime.setProgram(`registry.fly.io/shop:${label}`, (spec) => {
+      if (spec.cmd?.[0] === 'migrate') return { exitAfterMs: 500, exitCode: 0 };
+      return workerCrashes && spec.cmd?.includes('worker.js') ? CRASHING : {};
+    });
+  }
+
+  function deployTwoGroups(label: string, workerCrashes = false) {
+    programTwoGroups(label, workerCrashes);
+    const request = { configPath: h.configPath, imageLabel: label };
+    return h.drive(deployApp(request, { platform: h.platform }));
+  }
+
+  it('should roll process groups side by side, as flyctl does', async () => {
+    h = deployHarness(TWO_GROUPS);
+    await deployTwoGroups('v1');
+    const since = h.clock.now();
+    const second = await deployTwoGroups('v2');
+
+    expect(second.error).toBeUndefined();
+    const firstUpdateOf = (group: string) =>
+      h.platform.events
+        .query({ type: 'machine.updated', since })
+        .find((e) => h.platform.machine(e.machineId)?.config.metadata?.processGroup === group);
+    expect(firstUpdateOf('worker')?.platformTime).toBe(firstUpdateOf('app')?.platformTime);
+  });
+
+  it("should cancel another group's machines not yet started on when one group fails", async () => {
+    h = deployHarness(TWO_GROUPS);
+    const first = await deployTwoGroups('v1');
+    const second = await deployTwoGroups('v2', true);
+
+    expect(second.error?.code).toBe('FLYSIM_DEPLOY_SMOKE_CHECKS');
+    const app = first.machines
+      .filter((m) => m.processGroup === 'app')
+      .map((m) => m.id)
+      .sort();
+    const outcome = (id: string | undefined) => second.machines.find((m) => m.id === id)?.outcome;
+    expect([outcome(app[0]), outcome(app[1])]).toEqual(['updated', 'not-attempted']);
+    expect(releaseOf(app[1] ?? '')).toBe(1);
+  });
+
   it('should update the spearhead alone, then the rest in pools of max_unavailable', async () => {
     h = deployHarness();
     const first = await deploy('v1');
