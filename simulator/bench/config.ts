@@ -1,10 +1,10 @@
 // `npm run bench -- config`: time to validate the whole real corpus, and p99 per file.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { corpusDir } from '../config/corpus.js';
 import { loadConfigText } from '../config/load.js';
 
-const realDir = fileURLToPath(new URL('../../../shared/corpus/real/', import.meta.url));
+const realDir = corpusDir('real');
 
 export async function run(args: readonly string[]): Promise<void> {
   const rounds = Number(args[0] ?? 20);

@@ -3,8 +3,8 @@
 // building machines is deploy's job, and config must not import deploy.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { corpusDir } from './corpus.js';
 import { DecodeContext } from './decode.js';
 import { defaultProcessName, formatProcessNames, processNames } from './groups.js';
 import { loadConfigText, validateGroup, type ConfigReport } from './load.js';
@@ -13,7 +13,7 @@ import type { FlyView } from './schema.js';
 import { validateFlyView } from './validate.js';
 
 // The repo's sibling `shared/` folder, wherever the repo is cloned.
-const corpus = fileURLToPath(new URL('../../../shared/corpus/flyctl/', import.meta.url));
+const corpus = corpusDir('flyctl');
 
 interface Expectation {
   readonly file?: string;

@@ -2,11 +2,11 @@
 // problems, never a crash, a stack trace or a hang.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { corpusDir } from './corpus.js';
 import { loadConfigText } from './load.js';
 
-const realDir = fileURLToPath(new URL('../../../shared/corpus/real/', import.meta.url));
+const realDir = corpusDir('real');
 const sources = readdirSync(realDir)
   .filter((file) => !file.endsWith('.tsv'))
   .map((file) => readFileSync(`${realDir}${file}`, 'utf8'));

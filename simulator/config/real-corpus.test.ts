@@ -1,13 +1,13 @@
 // The 120 real fly.toml files of corpus/real: each must end as EXPECTED.tsv says.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { corpusDir } from './corpus.js';
 import { exitCodeFor } from './exit-codes.js';
 import { loadConfigFile, type ConfigReport } from './load.js';
 
 // The repo's sibling `shared/` folder, wherever the repo is cloned.
-const realDir = fileURLToPath(new URL('../../../shared/corpus/real/', import.meta.url));
+const realDir = corpusDir('real');
 
 interface Row {
   readonly file: string;

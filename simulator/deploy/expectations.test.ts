@@ -3,9 +3,9 @@
 // by field. The rest of each case is asserted in config/expectations.test.ts.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AppConfig } from '../config/app-config.js';
+import { corpusDir } from '../config/corpus.js';
 import { DecodeContext } from '../config/decode.js';
 import { loadConfigText } from '../config/load.js';
 import { PositionIndex } from '../config/positions.js';
@@ -20,7 +20,7 @@ import {
   machineChecksOf,
 } from './machine-config.js';
 
-const corpus = fileURLToPath(new URL('../../../shared/corpus/flyctl/', import.meta.url));
+const corpus = corpusDir('flyctl');
 
 type Facts = Record<string, Record<string, unknown>>;
 

@@ -2,12 +2,12 @@
 // configs: one per process group, plus the release machine when there is a release command.
 
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { corpusDir } from '../config/corpus.js';
 import { loadConfigText } from '../config/load.js';
 import { buildAppMachineConfig, buildReleaseMachineConfig } from './machine-config.js';
 
-const corpus = fileURLToPath(new URL('../../../shared/corpus/real/', import.meta.url));
+const corpus = corpusDir('real');
 const files = readdirSync(corpus).filter((name) => name.endsWith('.toml'));
 
 // `[[files]] local_path` names files of the original repository, which the corpus lacks.
