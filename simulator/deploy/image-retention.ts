@@ -1,6 +1,7 @@
 // Fly's registry keeps every deployment image; flysim's registry is the local engine, where each
 // deploy adds a `deployment-<ULID>` tag and, after a code change, a few hundred megabytes. After
-// each build flysim untags the app's older deployment images (docs/deploy.md, "Images").
+// each push flysim untags the app's older deployment images (docs/deploy.md, "Old deployment
+// images").
 
 import { decodeTime } from 'ulid';
 import type { DeployContext } from './deploy-context.js';
