@@ -21,7 +21,34 @@ async function silentPlatform(): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
+/** A platform that starts a stream, sends one frame, and never finishes it. */
+async function streamingPlatform(): Promise<string> {
+  server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+    res.write(`${JSON.stringify({ type: 'out', text: '==> Building image\n' })}\n`);
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
 describe('ControlClient and Ctrl-C', () => {
+  it('should end a stream cut short by Ctrl-C with the interrupt, not an empty result', async () => {
+    const interrupt = new AbortController();
+    const client = new ControlClient(
+      { url: await streamingPlatform(), token: 't' },
+      { signal: interrupt.signal },
+    );
+    const frames: unknown[] = [];
+
+    const deploy = client.stream('POST', '/deploy', {}, (frame) => {
+      frames.push(frame);
+      interrupt.abort(new InterruptedError('SIGINT'));
+    });
+
+    await expect(deploy).rejects.toBeInstanceOf(InterruptedError);
+    expect(frames).toHaveLength(1);
+  });
+
   it('should stop waiting at once when interrupted, and exit 130 without a message', async () => {
     const interrupt = new AbortController();
     const client = new ControlClient(

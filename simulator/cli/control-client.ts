@@ -127,10 +127,11 @@ async function readFrames(
       }
     }
   } catch (error) {
-    if (signal?.aborted === true) return undefined;
+    // Ctrl-C: its reason (an InterruptedError) ends the command with 130, as for every call.
+    if (signal?.aborted === true) throw abortReason(signal);
     throw error;
   }
-  if (signal?.aborted === true) return undefined;
+  if (signal?.aborted === true) throw abortReason(signal);
   throw new FlysimError(
     'FLYSIM_CONTROL_STREAM_ENDED',
     'the platform closed the stream before the operation finished',

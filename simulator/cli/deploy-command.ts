@@ -75,8 +75,23 @@ async function deployRemote(
   request: DeployCommandRequest,
 ): Promise<DeployResult> {
   const json = request.presentation.mode === 'json';
-  return (await client.stream('POST', '/deploy', request, frameWriter(ctx, json))) as DeployResult;
+  try {
+    return (await client.stream(
+      'POST',
+      '/deploy',
+      request,
+      frameWriter(ctx, json),
+    )) as DeployResult;
+  } catch (error) {
+    // The platform stops a deploy whose client went away; say where to see what it left.
+    if (ctx.interrupt.aborted) ctx.stderr.write(REMOTE_INTERRUPTED);
+    throw error;
+  }
 }
+
+const REMOTE_INTERRUPTED =
+  'Deploy interrupted: the platform stopped it; `flysim releases` and `flysim status` show ' +
+  'where it left off\n';
 
 /** A platform for this deploy only; torn down at the end, on failure and on Ctrl-C alike. */
 export async function deployOnce(
