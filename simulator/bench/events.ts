@@ -78,5 +78,6 @@ function exposeGc(): () => void {
 
 function describe(result: Result): string {
   const { name, usPerAppend, heapGrowthMb, kept } = result;
-  return `  ${name}: ${usPerAppend.toFixed(2)} µs per append, heap +${heapGrowthMb.toFixed(1)} MB, ${kept} kept`;
+  const heap = `heap +${heapGrowthMb.toFixed(1)} MB`;
+  return `  ${name}: ${usPerAppend.toFixed(2)} µs per append, ${heap}, ${kept} kept`;
 }

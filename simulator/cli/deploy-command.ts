@@ -74,14 +74,9 @@ async function deployRemote(
   { client }: Connection,
   request: DeployCommandRequest,
 ): Promise<DeployResult> {
-  const json = request.presentation.mode === 'json';
+  const frames = frameWriter(ctx, request.presentation.mode === 'json');
   try {
-    return (await client.stream(
-      'POST',
-      '/deploy',
-      request,
-      frameWriter(ctx, json),
-    )) as DeployResult;
+    return (await client.stream('POST', '/deploy', request, frames)) as DeployResult;
   } catch (error) {
     // The platform stops a deploy whose client went away; say where to see what it left.
     if (ctx.interrupt.aborted) ctx.stderr.write(REMOTE_INTERRUPTED);

@@ -48,13 +48,13 @@ describe('secrets import lines', () => {
 
 describe('piped input', () => {
   it('should read all of it, and refuse a terminal and more than 64 KiB', async () => {
-    await expect(readPipedInput(piped('s3cr3t\n'), 'secret `A`')).resolves.toBe('s3cr3t\n');
+    await expect(readPipedInput(piped('s3cr3t\n'), 'secret `A`', 'x')).resolves.toBe('s3cr3t\n');
 
     const terminal = Object.assign(Readable.from([]), { isTTY: true });
-    await expect(readPipedInput(terminal, 'secret `A`')).rejects.toThrow(
+    await expect(readPipedInput(terminal, 'secret `A`', 'x')).rejects.toThrow(
       'secret `A` expects standard input but none provided',
     );
-    await expect(readPipedInput(piped('x'.repeat(STDIN_MAX_BYTES + 1)), 'x')).rejects.toThrow(
+    await expect(readPipedInput(piped('x'.repeat(STDIN_MAX_BYTES + 1)), 'x', 'x')).rejects.toThrow(
       'standard input exceeded the limit of 65536 bytes',
     );
   });

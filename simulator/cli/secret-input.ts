@@ -10,12 +10,19 @@ export type Stdin = NodeJS.ReadableStream & { readonly isTTY?: boolean };
 /** flyctl's bound on what it reads from standard input. */
 export const STDIN_MAX_BYTES = 64 * 1024;
 
-/** The piped input, whole; a terminal is no input at all (nothing would ever end it). */
-export async function readPipedInput(stdin: Stdin, wanted: string): Promise<string> {
+/**
+ * The piped input, whole; a terminal is no input at all (nothing would ever end it). `wanted`
+ * names what reads it and `example` shows how to pipe it in, for the error.
+ */
+export async function readPipedInput(
+  stdin: Stdin,
+  wanted: string,
+  example: string,
+): Promise<string> {
   if (stdin.isTTY === true) {
     throw usageError(
       `${wanted} expects standard input but none provided`,
-      'pipe it in, e.g. `printf %s "$VALUE" | flysim secrets set NAME=-`',
+      `pipe it in, e.g. ${example}`,
     );
   }
 

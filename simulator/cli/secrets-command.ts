@@ -79,7 +79,12 @@ async function importSecrets(argv: readonly string[], ctx: CliContext): Promise<
       'pipe them in, e.g. `flysim secrets import < .secrets.env`',
     );
   }
-  const values = parseSecretLines(await readPipedInput(ctx.stdin, '`secrets import`'));
+  const input = await readPipedInput(
+    ctx.stdin,
+    '`secrets import`',
+    '`flysim secrets import < .secrets.env`',
+  );
+  const values = parseSecretLines(input);
   if (Object.keys(values).length === 0) {
     throw usageError(
       'requires at least one SECRET=VALUE pair',
@@ -116,7 +121,8 @@ async function withStdinValue(
     );
   }
   const name = fromStdin[0] ?? '';
-  const value = (await readPipedInput(ctx.stdin, `secret \`${name}\``)).trim();
+  const example = '`printf %s "$VALUE" | flysim secrets set NAME=-`';
+  const value = (await readPipedInput(ctx.stdin, `secret \`${name}\``, example)).trim();
   return { ...values, [name]: value };
 }
 
