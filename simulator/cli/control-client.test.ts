@@ -32,7 +32,7 @@ async function streamingPlatform(): Promise<string> {
 }
 
 describe('ControlClient and Ctrl-C', () => {
-  it('should end a stream cut short by Ctrl-C with the interrupt, not an empty result', async () => {
+  it('should end a stream cut short by Ctrl-C with the interrupt, not nothing', async () => {
     const interrupt = new AbortController();
     const client = new ControlClient(
       { url: await streamingPlatform(), token: 't' },
